@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * drift: container drift prevention - generic netlink protocol.
+ *
+ * This header is the single description of the protocol between the kernel
+ * module (drift.ko) and userspace (driftd, driftctl). It is shared verbatim
+ * by both sides.
+ *
+ * Family name: DRIFT_GENL_NAME ("drift"), version DRIFT_GENL_VERSION.
+ * Multicast group: DRIFT_GENL_MCGRP_EVENTS ("events").
+ *
+ * Concepts
+ * --------
+ *
+ * A *set* is a named, immutable allowlist of file identities: the executable
+ * regular files of one container image (usually the files of its read-only
+ * overlay layers). Many bindings can share one set. A set is built in pieces
+ * (SET_BEGIN, SET_ADD..., SET_COMMIT) and becomes visible atomically on
+ * commit; committing a name that already exists replaces the contents of that
+ * set for every binding that uses it, without a window where the set is
+ * empty or half loaded.
+ *
+ * A *binding* ties a cgroup (v2, identified by its 64-bit cgroup id, the
+ * inode number of its directory in /sys/fs/cgroup) to a set, a mode and a
+ * list of exceptions. A task is governed by the binding of the nearest
+ * ancestor of its cgroup (its own cgroup included) that has one; tasks with
+ * no bound ancestor follow the global default mode (DRIFT_MODE_OFF unless an
+ * operator changes it) against the optional default set.
+ *
+ * Every exec (each binfmt pass: a "#!" script, then its interpreter) of a
+ * governed task is checked: the identity of the real data inode of the file
+ * (through overlayfs) must be in the set. Otherwise, in DRIFT_MODE_AUDIT the
+ * exec is allowed and reported, in DRIFT_MODE_ENFORCE it fails with EACCES
+ * and is reported. A file whose identity is not in the set but whose content
+ * (SHA-256) is the content of a file of the set is allowed: this keeps a
+ * chmod/chown/touch of an image file (which copies the whole file up on
+ * overlayfs without metacopy) working, while any change of content is
+ * denied with DRIFT_REASON_MODIFIED.
+ *
+ * Permissions
+ * -----------
+ *
+ * DRIFT_CMD_GET_STATUS is open to every user. Every other command, and
+ * joining the "events" group, needs CAP_NET_ADMIN in the initial user
+ * namespace (GENL_ADMIN_PERM / GENL_MCAST_CAP_NET_ADMIN); others get EPERM.
+ * Every attribute is validated by a policy; errors carry an extack message.
+ *
+ * Commands
+ * --------
+ *
+ * DRIFT_CMD_GET_STATUS (do)
+ *   Request: nothing.
+ *   Reply:   DRIFT_A_VERSION (string, module version),
+ *            DRIFT_A_DEFAULT_MODE (u8), DRIFT_A_SET_NAME (string, the
+ *            default set, if any), DRIFT_A_LOCKED (u8),
+ *            DRIFT_A_SELFTEST (u8, 1 when the load-time self-test passed),
+ *            DRIFT_A_SET_COUNT (u32), DRIFT_A_BINDING_COUNT (u32),
+ *            DRIFT_A_MEMORY (u64, bytes used by sets),
+ *            DRIFT_A_EVENT_RATE (u32), DRIFT_A_EVENT_BURST (u32),
+ *            DRIFT_A_STATS (nested, enum drift_stat_attr).
+ *
+ * DRIFT_CMD_SET_CONFIG (do, admin)
+ *   Any of: DRIFT_A_DEFAULT_MODE (u8), DRIFT_A_SET_NAME (string: default
+ *   set; an empty string clears it), DRIFT_A_LOCKED (u8: 1 locks the
+ *   module in memory so rmmod fails with EBUSY, 0 unlocks),
+ *   DRIFT_A_EVENT_RATE (u32, events per second per binding, 1..100000),
+ *   DRIFT_A_EVENT_BURST (u32, 1..100000).
+ *   A default mode other than OFF needs a default set (EINVAL otherwise),
+ *   so that a typo cannot deny every exec on the host.
+ *
+ * DRIFT_CMD_SET_BEGIN (do, admin)
+ *   DRIFT_A_SET_NAME (required). Starts (or restarts) a staging area for
+ *   that name. At most DRIFT_MAX_STAGING staging areas exist at once.
+ *   Optional DRIFT_A_SET_SIZE_HINT (u32): expected number of entries.
+ *
+ * DRIFT_CMD_SET_ADD (do, admin)
+ *   DRIFT_A_SET_NAME (required), DRIFT_A_SET_ENTRIES (required): a packed
+ *   array of struct drift_file_id, at most DRIFT_SET_CHUNK_MAX entries per
+ *   message. Appends to the staging area. ENOENT without SET_BEGIN; E2BIG
+ *   past DRIFT_SET_MAX_ENTRIES.
+ *
+ * DRIFT_CMD_SET_COMMIT (do, admin)
+ *   DRIFT_A_SET_NAME (required). Builds the lookup table from the staging
+ *   area (duplicates are merged) and publishes it: it creates the set or
+ *   atomically replaces the contents of the existing set of that name.
+ *   Reply: DRIFT_A_SET_NAME, DRIFT_A_SET_ENTRY_COUNT (u32, after merging).
+ *
+ * DRIFT_CMD_SET_ABORT (do, admin)
+ *   DRIFT_A_SET_NAME (required). Drops the staging area.
+ *
+ * DRIFT_CMD_SET_DEL (do, admin)
+ *   DRIFT_A_SET_NAME (required). Removes the name. Bindings that still use
+ *   the set keep it until they go; the memory is freed when the last
+ *   reference is dropped. EBUSY if it is the default set.
+ *
+ * DRIFT_CMD_GET_SET (dump, admin; or do with DRIFT_A_SET_NAME)
+ *   One message per set: DRIFT_A_SET_NAME, DRIFT_A_SET_ENTRY_COUNT (u32),
+ *   DRIFT_A_SET_REFS (u32, bindings using it), DRIFT_A_MEMORY (u64),
+ *   DRIFT_A_SET_LOADED_NS (u64, CLOCK_REALTIME ns of the last commit).
+ *
+ * DRIFT_CMD_BIND (do, admin)
+ *   DRIFT_A_CGROUP_ID (u64, required), DRIFT_A_SET_NAME (required),
+ *   DRIFT_A_MODE (u8, default DRIFT_MODE_ENFORCE), DRIFT_A_BINDING_NAME
+ *   (string, default: the cgroup id in decimal). EEXIST if the cgroup is
+ *   already bound, unless the request has NLM_F_REPLACE, which replaces set,
+ *   mode and name atomically and keeps counters and exceptions. ENOENT if
+ *   the set or the cgroup does not exist.
+ *
+ * DRIFT_CMD_UNBIND (do, admin)
+ *   DRIFT_A_CGROUP_ID (u64, required). ENOENT if not bound.
+ *
+ * DRIFT_CMD_SET_MODE (do, admin)
+ *   DRIFT_A_CGROUP_ID (u64, required), DRIFT_A_MODE (u8, required).
+ *   Takes effect for the next exec.
+ *
+ * DRIFT_CMD_GET_BINDING (dump, admin; or do with DRIFT_A_CGROUP_ID)
+ *   One message per binding: DRIFT_A_CGROUP_ID, DRIFT_A_BINDING_NAME,
+ *   DRIFT_A_SET_NAME, DRIFT_A_MODE, DRIFT_A_STATS (nested),
+ *   DRIFT_A_EXCEPTIONS (nested list of DRIFT_A_EXCEPTION, each nested
+ *   enum drift_exception_attr).
+ *
+ * DRIFT_CMD_EXCEPTION_ADD / DRIFT_CMD_EXCEPTION_DEL (do, admin)
+ *   DRIFT_A_CGROUP_ID (u64, required), DRIFT_A_EXCEPTION (nested,
+ *   required) with DRIFT_EXC_A_TYPE and either DRIFT_EXC_A_FILE (a struct
+ *   drift_file_id; only dev, ino and generation are compared) or
+ *   DRIFT_EXC_A_PATH (a path prefix as seen inside the container; a prefix
+ *   ending in '/' matches everything below that directory, otherwise it
+ *   matches that exact path or anything below it). At most
+ *   DRIFT_MAX_EXCEPTIONS per binding (ENOSPC). ADD of an existing exception
+ *   is EEXIST, DEL of a missing one ENOENT.
+ *
+ * DRIFT_CMD_EVENT (multicast on "events", never a request)
+ *   DRIFT_A_EVENT_TIME_NS (u64, CLOCK_REALTIME), DRIFT_A_CGROUP_ID (u64, the
+ *   cgroup of the task), DRIFT_A_BINDING_NAME (string, absent for the
+ *   default policy), DRIFT_A_SET_NAME, DRIFT_A_EVENT_PID (u32),
+ *   DRIFT_A_EVENT_PPID (u32), DRIFT_A_EVENT_UID (u32; pids and uid as seen
+ *   from the initial namespaces), DRIFT_A_EVENT_COMM (string, the task's
+ *   comm before the exec), DRIFT_A_EVENT_PATH (string, the path as the
+ *   container sees it; memfd files read "/memfd:NAME (deleted)"),
+ *   DRIFT_A_EVENT_FILE (struct drift_file_id of the real inode),
+ *   DRIFT_A_EVENT_REASON (u8), DRIFT_A_EVENT_ACTION (u8), DRIFT_A_MODE (u8),
+ *   DRIFT_A_EVENT_SUPPRESSED (u32: events of this binding dropped by the
+ *   rate limit since the previous event).
+ *   Events are rate limited per binding (token bucket, DRIFT_A_EVENT_RATE
+ *   per second, DRIFT_A_EVENT_BURST); what the limit or a full queue drops
+ *   is counted (DRIFT_STAT_EVENTS_SUPPRESSED, DRIFT_STAT_EVENTS_DROPPED),
+ *   never lost silently.
+ */
+#ifndef _UAPI_DRIFT_NETLINK_H
+#define _UAPI_DRIFT_NETLINK_H
+
+#include <linux/types.h>
+
+#define DRIFT_GENL_NAME		"drift"
+#define DRIFT_GENL_VERSION	1
+#define DRIFT_GENL_MCGRP_EVENTS	"events"
+
+/* Limits (the kernel enforces them; userspace may rely on them). */
+#define DRIFT_NAME_MAX		128	/* set and binding names, with NUL */
+#define DRIFT_PATH_MAX		4096	/* exception paths, event paths */
+#define DRIFT_SET_MAX_ENTRIES	(1U << 22)
+#define DRIFT_SET_CHUNK_MAX	512	/* entries per DRIFT_CMD_SET_ADD */
+#define DRIFT_MAX_STAGING	64
+#define DRIFT_MAX_SETS		16384
+#define DRIFT_MAX_BINDINGS	65536
+#define DRIFT_MAX_EXCEPTIONS	64
+#define DRIFT_SHA256_LEN	32
+
+enum drift_mode {
+	DRIFT_MODE_OFF = 0,	/* not checked */
+	DRIFT_MODE_AUDIT = 1,	/* allowed, reported */
+	DRIFT_MODE_ENFORCE = 2,	/* denied with EACCES, reported */
+	__DRIFT_MODE_MAX
+};
+#define DRIFT_MODE_MAX (__DRIFT_MODE_MAX - 1)
+
+enum drift_reason {
+	DRIFT_REASON_NONE = 0,
+	DRIFT_REASON_NOT_IN_IMAGE = 1,	/* identity and content not in set */
+	DRIFT_REASON_MODIFIED = 2,	/* an image file whose content changed */
+	DRIFT_REASON_FILELESS = 3,	/* memfd, O_TMPFILE or deleted file */
+	DRIFT_REASON_NO_SET = 4,	/* governed, but no set to check */
+	DRIFT_REASON_VERIFY_FAILED = 5,	/* content could not be read */
+	__DRIFT_REASON_MAX
+};
+#define DRIFT_REASON_MAX (__DRIFT_REASON_MAX - 1)
+
+enum drift_action {
+	DRIFT_ACTION_ALLOW = 0,
+	DRIFT_ACTION_AUDIT = 1,		/* allowed and reported */
+	DRIFT_ACTION_DENY = 2,		/* denied and reported */
+	__DRIFT_ACTION_MAX
+};
+#define DRIFT_ACTION_MAX (__DRIFT_ACTION_MAX - 1)
+
+/* struct drift_file_id.flags */
+enum drift_file_flags {
+	DRIFT_FILE_F_GENERATION = 1U << 0,	/* generation is valid */
+	DRIFT_FILE_F_CTIME = 1U << 1,		/* ctime_* are valid */
+	DRIFT_FILE_F_SHA256 = 1U << 2,		/* sha256 is valid */
+	__DRIFT_FILE_F_ALL = (1U << 3) - 1
+};
+
+/*
+ * Identity of a file, as userspace sees it with statx() on the file in its
+ * layer directory (not through the overlay mount):
+ *   dev_major/dev_minor = stx_dev_major/stx_dev_minor,
+ *   ino = stx_ino,
+ *   generation = ioctl(FS_IOC_GETVERSION) where the filesystem has one,
+ *   ctime = stx_ctime,
+ *   sha256 = SHA-256 of the file's content.
+ * The kernel looks entries up by (dev, ino). A matching entry whose
+ * generation (when flagged) differs is not a match. A matching entry whose
+ * ctime (when flagged) differs is verified by content (sha256, when
+ * flagged): same content allows, other content is DRIFT_REASON_MODIFIED.
+ */
+struct drift_file_id {
+	__u64 ino;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 generation;
+	__u32 flags;
+	__s64 ctime_sec;
+	__u32 ctime_nsec;
+	__u32 reserved;		/* must be 0 */
+	__u8 sha256[DRIFT_SHA256_LEN];
+};
+
+enum drift_cmd {
+	DRIFT_CMD_UNSPEC,
+	DRIFT_CMD_GET_STATUS,
+	DRIFT_CMD_SET_CONFIG,
+	DRIFT_CMD_SET_BEGIN,
+	DRIFT_CMD_SET_ADD,
+	DRIFT_CMD_SET_COMMIT,
+	DRIFT_CMD_SET_ABORT,
+	DRIFT_CMD_SET_DEL,
+	DRIFT_CMD_GET_SET,
+	DRIFT_CMD_BIND,
+	DRIFT_CMD_UNBIND,
+	DRIFT_CMD_SET_MODE,
+	DRIFT_CMD_GET_BINDING,
+	DRIFT_CMD_EXCEPTION_ADD,
+	DRIFT_CMD_EXCEPTION_DEL,
+	DRIFT_CMD_EVENT,
+	__DRIFT_CMD_MAX
+};
+#define DRIFT_CMD_MAX (__DRIFT_CMD_MAX - 1)
+
+enum drift_attr {
+	DRIFT_A_UNSPEC,
+	DRIFT_A_PAD,
+	DRIFT_A_VERSION,		/* string */
+	DRIFT_A_DEFAULT_MODE,		/* u8, enum drift_mode */
+	DRIFT_A_LOCKED,			/* u8, 0 or 1 */
+	DRIFT_A_SELFTEST,		/* u8, 0 or 1 */
+	DRIFT_A_SET_COUNT,		/* u32 */
+	DRIFT_A_BINDING_COUNT,		/* u32 */
+	DRIFT_A_MEMORY,			/* u64, bytes */
+	DRIFT_A_EVENT_RATE,		/* u32, events/s per binding */
+	DRIFT_A_EVENT_BURST,		/* u32 */
+	DRIFT_A_STATS,			/* nested, enum drift_stat_attr */
+	DRIFT_A_SET_NAME,		/* string, < DRIFT_NAME_MAX */
+	DRIFT_A_SET_SIZE_HINT,		/* u32 */
+	DRIFT_A_SET_ENTRIES,		/* binary, struct drift_file_id[] */
+	DRIFT_A_SET_ENTRY_COUNT,	/* u32 */
+	DRIFT_A_SET_REFS,		/* u32 */
+	DRIFT_A_SET_LOADED_NS,		/* u64 */
+	DRIFT_A_CGROUP_ID,		/* u64 */
+	DRIFT_A_BINDING_NAME,		/* string, < DRIFT_NAME_MAX */
+	DRIFT_A_MODE,			/* u8, enum drift_mode */
+	DRIFT_A_EXCEPTIONS,		/* nested, list of DRIFT_A_EXCEPTION */
+	DRIFT_A_EXCEPTION,		/* nested, enum drift_exception_attr */
+	DRIFT_A_EVENT_TIME_NS,		/* u64 */
+	DRIFT_A_EVENT_PID,		/* u32 */
+	DRIFT_A_EVENT_PPID,		/* u32 */
+	DRIFT_A_EVENT_UID,		/* u32 */
+	DRIFT_A_EVENT_COMM,		/* string */
+	DRIFT_A_EVENT_PATH,		/* string */
+	DRIFT_A_EVENT_FILE,		/* binary, struct drift_file_id */
+	DRIFT_A_EVENT_REASON,		/* u8, enum drift_reason */
+	DRIFT_A_EVENT_ACTION,		/* u8, enum drift_action */
+	DRIFT_A_EVENT_SUPPRESSED,	/* u32 */
+	__DRIFT_A_MAX
+};
+#define DRIFT_A_MAX (__DRIFT_A_MAX - 1)
+
+enum drift_exception_type {
+	DRIFT_EXC_UNSPEC,
+	DRIFT_EXC_FILE = 1,		/* a file identity */
+	DRIFT_EXC_PATH_PREFIX = 2,	/* a path prefix, container view */
+	__DRIFT_EXC_MAX
+};
+#define DRIFT_EXC_MAX (__DRIFT_EXC_MAX - 1)
+
+enum drift_exception_attr {
+	DRIFT_EXC_A_UNSPEC,
+	DRIFT_EXC_A_TYPE,		/* u8, enum drift_exception_type */
+	DRIFT_EXC_A_FILE,		/* binary, struct drift_file_id */
+	DRIFT_EXC_A_PATH,		/* string, absolute, < DRIFT_PATH_MAX */
+	__DRIFT_EXC_A_MAX
+};
+#define DRIFT_EXC_A_MAX (__DRIFT_EXC_A_MAX - 1)
+
+/*
+ * Counters (all u64, nested in DRIFT_A_STATS). Global counters count every
+ * exec the module saw; per-binding counters only that binding's.
+ */
+enum drift_stat_attr {
+	DRIFT_STAT_UNSPEC,
+	DRIFT_STAT_PAD,
+	DRIFT_STAT_EXECS_CHECKED,	/* execs of governed tasks checked */
+	DRIFT_STAT_EXECS_ALLOWED,	/* in the set (or mode off) */
+	DRIFT_STAT_EXECS_VERIFIED,	/* allowed by content (sha256) */
+	DRIFT_STAT_EXECS_EXCEPTED,	/* allowed by an exception */
+	DRIFT_STAT_EXECS_AUDITED,	/* not in the set, allowed (audit) */
+	DRIFT_STAT_EXECS_DENIED,	/* not in the set, denied (enforce) */
+	DRIFT_STAT_EXECS_UNGOVERNED,	/* global only: no binding, mode off */
+	DRIFT_STAT_HASHES,		/* files hashed for verification */
+	DRIFT_STAT_VERIFY_ERRORS,	/* verification failures (denied) */
+	DRIFT_STAT_EVENTS_SENT,		/* events multicast */
+	DRIFT_STAT_EVENTS_SUPPRESSED,	/* dropped by the rate limit */
+	DRIFT_STAT_EVENTS_DROPPED,	/* queue full, no memory, no listener */
+	DRIFT_STAT_PROBE_MISSED,	/* global only: kprobe nmissed */
+	__DRIFT_STAT_MAX
+};
+#define DRIFT_STAT_MAX (__DRIFT_STAT_MAX - 1)
+
+#endif /* _UAPI_DRIFT_NETLINK_H */
