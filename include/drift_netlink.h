@@ -158,7 +158,7 @@
 /* Limits (the kernel enforces them; userspace may rely on them). */
 #define DRIFT_NAME_MAX		128	/* set and binding names, with NUL */
 #define DRIFT_PATH_MAX		4096	/* exception paths, event paths */
-#define DRIFT_SET_MAX_ENTRIES	(1U << 22)
+#define DRIFT_SET_MAX_ENTRIES	4194304	/* 2^22 */
 #define DRIFT_SET_CHUNK_MAX	512	/* entries per DRIFT_CMD_SET_ADD */
 #define DRIFT_MAX_STAGING	64
 #define DRIFT_MAX_SETS		16384
@@ -172,6 +172,7 @@ enum drift_mode {
 	DRIFT_MODE_ENFORCE = 2,	/* denied with EACCES, reported */
 	__DRIFT_MODE_MAX
 };
+
 #define DRIFT_MODE_MAX (__DRIFT_MODE_MAX - 1)
 
 enum drift_reason {
@@ -183,6 +184,7 @@ enum drift_reason {
 	DRIFT_REASON_VERIFY_FAILED = 5,	/* content could not be read */
 	__DRIFT_REASON_MAX
 };
+
 #define DRIFT_REASON_MAX (__DRIFT_REASON_MAX - 1)
 
 enum drift_action {
@@ -191,6 +193,7 @@ enum drift_action {
 	DRIFT_ACTION_DENY = 2,		/* denied and reported */
 	__DRIFT_ACTION_MAX
 };
+
 #define DRIFT_ACTION_MAX (__DRIFT_ACTION_MAX - 1)
 
 /* struct drift_file_id.flags */
@@ -245,6 +248,7 @@ enum drift_cmd {
 	DRIFT_CMD_EVENT,
 	__DRIFT_CMD_MAX
 };
+
 #define DRIFT_CMD_MAX (__DRIFT_CMD_MAX - 1)
 
 enum drift_attr {
@@ -283,6 +287,7 @@ enum drift_attr {
 	DRIFT_A_EVENT_SUPPRESSED,	/* u32 */
 	__DRIFT_A_MAX
 };
+
 #define DRIFT_A_MAX (__DRIFT_A_MAX - 1)
 
 enum drift_exception_type {
@@ -291,6 +296,7 @@ enum drift_exception_type {
 	DRIFT_EXC_PATH_PREFIX = 2,	/* a path prefix, container view */
 	__DRIFT_EXC_MAX
 };
+
 #define DRIFT_EXC_MAX (__DRIFT_EXC_MAX - 1)
 
 enum drift_exception_attr {
@@ -300,6 +306,7 @@ enum drift_exception_attr {
 	DRIFT_EXC_A_PATH,		/* string, absolute, < DRIFT_PATH_MAX */
 	__DRIFT_EXC_A_MAX
 };
+
 #define DRIFT_EXC_A_MAX (__DRIFT_EXC_A_MAX - 1)
 
 /*
@@ -324,6 +331,7 @@ enum drift_stat_attr {
 	DRIFT_STAT_PROBE_MISSED,	/* global only: kprobe nmissed */
 	__DRIFT_STAT_MAX
 };
+
 #define DRIFT_STAT_MAX (__DRIFT_STAT_MAX - 1)
 
 #endif /* _UAPI_DRIFT_NETLINK_H */

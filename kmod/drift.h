@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * drift.ko internal declarations. The wire protocol is in
+ * include/drift_netlink.h; the design in docs/DESIGN.md.
+ */
+#ifndef _DRIFT_H
+#define _DRIFT_H
+
+#undef pr_fmt
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/types.h>
+#include <linux/atomic.h>
+#include <linux/binfmts.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/rculist.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/time64.h>
+#include <net/genetlink.h>
+
+#include "drift_netlink.h"
+#include "compat.h"
+
+#define DRIFT_VERSION "0.1.0"
+
+/* ---- stats.c: per-cpu counters ---- */
+struct drift_stats {
+	u64 c[__DRIFT_STAT_MAX];
+};
+
+struct drift_stats __percpu *drift_stats_alloc(void);
+void drift_stats_free(struct drift_stats __percpu *s);
+void drift_stats_sum(struct drift_stats __percpu *s, u64 *out);
+int drift_stats_put(struct sk_buff *skb, const u64 *vals);
+extern struct drift_stats __percpu *drift_global_stats;
+
+static inline void drift_count(struct drift_stats __percpu *s,
+			       enum drift_stat_attr i)
+{
+	if (s)
+		this_cpu_inc(s->c[i]);
+}
+
+/* ---- set.c: allowlists ---- */
+struct drift_entry {
+	u64 ino;
+	u32 dev;		/* MKDEV(major, minor) */
+	u32 gen;
+	s64 ctime_sec;
+	u32 ctime_nsec;
+	u32 flags;		/* enum drift_file_flags */
+	u8 sha256[DRIFT_SHA256_LEN];
+};
+
+/* Immutable once published; one allocation; freed with kvfree_rcu(). */
+struct drift_set_table {
+	struct rcu_head rcu;
+	u32 nentries;
+	u32 id_mask;		/* identity index: slots - 1 */
+	u32 dg_mask;		/* digest index: slots - 1 */
+	u32 ndigests;
+	u32 *id_slots;		/* entry index + 1; 0 is empty */
+	u32 *dg_slots;
+	size_t bytes;
+	struct drift_entry entries[];
+};
+
+struct drift_set {
+	struct list_head node;		/* drift_sets, under drift_mutex */
+	refcount_t ref;			/* registry + bindings + default */
+	bool registered;
+	u64 loaded_ns;
+	struct drift_set_table __rcu *table;
+	struct rcu_head rcu;
+	char name[DRIFT_NAME_MAX];
+};
+
+int drift_sets_init(void);
+void drift_sets_exit(void);
+struct drift_set *drift_set_find(const char *name);	/* drift_mutex */
+void drift_set_get(struct drift_set *set);
+void drift_set_put(struct drift_set *set);
+int drift_set_begin(const char *name, u32 hint, struct netlink_ext_ack *extack);
+int drift_set_add(const char *name, const struct drift_file_id *ids, u32 n,
+		  struct netlink_ext_ack *extack);
+int drift_set_commit(const char *name, u32 *count,
+		     struct netlink_ext_ack *extack);
+int drift_set_abort(const char *name, struct netlink_ext_ack *extack);
+int drift_set_del(const char *name, struct netlink_ext_ack *extack);
+u32 drift_set_count(void);
+u64 drift_set_memory(void);
+extern struct list_head drift_sets;
+
+const struct drift_entry *drift_table_lookup(const struct drift_set_table *t,
+					     u32 dev, u64 ino);
+bool drift_table_has_digest(const struct drift_set_table *t, const u8 *digest);
+
+/* ---- binding.c: cgroups bound to sets ---- */
+struct drift_exception {
+	u8 type;			/* enum drift_exception_type */
+	u32 dev;
+	u64 ino;
+	u32 gen;
+	u32 flags;			/* DRIFT_FILE_F_GENERATION */
+	u32 path_len;
+	char *path;
+};
+
+struct drift_exceptions {
+	struct rcu_head rcu;
+	u32 n;
+	bool has_path;
+	struct drift_exception items[];
+};
+
+struct drift_name {
+	struct rcu_head rcu;
+	char s[DRIFT_NAME_MAX];
+};
+
+struct drift_ratelimit {
+	spinlock_t lock;		/* protects the fields below */
+	u64 last_ns;
+	u64 tokens;			/* in 1e-9 tokens */
+	u32 suppressed;
+};
+
+struct drift_binding {
+	struct hlist_node hnode;
+	struct rcu_head rcu;
+	refcount_t ref;
+	u64 cgid;
+	int mode;			/* READ_ONCE / WRITE_ONCE */
+	struct drift_set __rcu *set;
+	struct drift_name __rcu *name;
+	struct drift_exceptions __rcu *exc;
+	struct drift_stats __percpu *stats;
+	struct drift_ratelimit rl;
+};
+
+void drift_bindings_exit(void);
+struct drift_binding *drift_binding_find_task(u64 *cgid);	/* RCU */
+struct drift_binding *drift_binding_lookup(u64 cgid);	/* RCU or mutex */
+bool drift_binding_tryget(struct drift_binding *b);
+void drift_binding_put(struct drift_binding *b);
+int drift_bind(u64 cgid, const char *set, int mode, const char *name,
+	       bool replace, struct netlink_ext_ack *extack);
+int drift_unbind(u64 cgid, struct netlink_ext_ack *extack);
+int drift_set_mode(u64 cgid, int mode, struct netlink_ext_ack *extack);
+int drift_exception_change(u64 cgid, bool add,
+			   const struct drift_exception *exc,
+			   struct netlink_ext_ack *extack);
+bool drift_exception_match(const struct drift_exceptions *exc, u32 dev,
+			   u64 ino, u32 gen, const char *path);
+bool drift_set_in_use(const struct drift_set *set);
+u32 drift_binding_count(void);
+struct drift_binding *drift_binding_at(unsigned long pos);
+extern atomic_t drift_nbindings;
+
+/* ---- main.c: global configuration ---- */
+extern struct mutex drift_mutex;	/* every writer */
+extern int drift_default_mode;		/* READ_ONCE */
+extern struct drift_set __rcu *drift_default_set;
+extern u32 drift_event_rate, drift_event_burst;
+extern bool drift_locked;
+extern bool drift_selftest_ok;
+extern siphash_key_t drift_hash_key;
+int drift_set_config(struct genl_info *info);
+
+/* ---- hook.c: the exec hook ---- */
+int drift_hook_init(void);
+void drift_hook_exit(void);
+unsigned long drift_hook_missed(void);
+
+/* ---- verdict.c: the decision ---- */
+bool drift_fast_allow(struct linux_binprm *bprm);
+int drift_decide(struct linux_binprm *bprm);	/* 0 or -EACCES, sleeps */
+
+/* ---- verify.c: content verification ---- */
+int drift_file_digest(struct file *file, struct inode *real, u8 *digest);
+void drift_verify_exit(void);
+
+/* ---- event.c: events ---- */
+struct drift_event {
+	struct list_head node;
+	u64 time_ns;
+	u64 cgid;
+	u32 pid, ppid, uid, suppressed;
+	u8 reason, action, mode;
+	bool has_binding;
+	struct drift_file_id file;
+	char comm[TASK_COMM_LEN];
+	char binding[DRIFT_NAME_MAX];
+	char set[DRIFT_NAME_MAX];
+	char path[];
+};
+
+int drift_ratelimit_take(struct drift_ratelimit *rl);
+void drift_ratelimit_init(struct drift_ratelimit *rl);
+extern struct drift_ratelimit drift_default_rl;
+void drift_event_queue(struct drift_event *ev,
+		       struct drift_stats __percpu *bstats);
+int drift_events_init(void);
+void drift_events_exit(void);
+
+/* ---- netlink.c ---- */
+extern struct genl_family drift_family;
+int drift_netlink_init(void);
+void drift_netlink_exit(void);
+int drift_event_fill(struct sk_buff *skb, const struct drift_event *ev);
+
+static inline u64 drift_now_ns(void)
+{
+	return ktime_get_real_ns();
+}
+
+#endif /* _DRIFT_H */

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Events. The slow path (process context) builds an event and queues it;
+ * a work item multicasts queued events on the "events" group. Nothing is
+ * sent from the probe. Each binding has a token bucket; what it refuses is
+ * counted (events_suppressed) and the count rides on the binding's next
+ * event. A full queue, an allocation failure or a group nobody listens to
+ * counts events_dropped. Nothing is lost without a counter moving.
+ */
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "drift.h"
+
+#define DRIFT_EVENT_QUEUE_MAX 4096
+
+static LIST_HEAD(event_queue);
+static DEFINE_SPINLOCK(event_lock);
+static unsigned int event_queued;
+static bool events_stopping;
+static void event_work_fn(struct work_struct *work);
+static DECLARE_WORK(event_work, event_work_fn);
+
+struct drift_ratelimit drift_default_rl;
+
+void drift_ratelimit_init(struct drift_ratelimit *rl)
+{
+	spin_lock_init(&rl->lock);
+	rl->last_ns = ktime_get_ns();
+	rl->tokens = (u64)READ_ONCE(drift_event_burst) * NSEC_PER_SEC;
+	rl->suppressed = 0;
+}
+
+/*
+ * Takes a token. Returns the number of events suppressed since the last
+ * one that passed (>= 0), or -1 when this one is suppressed too.
+ */
+int drift_ratelimit_take(struct drift_ratelimit *rl)
+{
+	u64 rate = READ_ONCE(drift_event_rate);
+	u64 cap = (u64)READ_ONCE(drift_event_burst) * NSEC_PER_SEC;
+	u64 now = ktime_get_ns(), elapsed;
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&rl->lock, flags);
+	elapsed = min_t(u64, now - rl->last_ns, 100 * NSEC_PER_SEC);
+	rl->last_ns = now;
+	rl->tokens = min(rl->tokens + elapsed * rate, cap);
+	if (rl->tokens >= NSEC_PER_SEC) {
+		rl->tokens -= NSEC_PER_SEC;
+		ret = min_t(u32, rl->suppressed, INT_MAX);
+		rl->suppressed = 0;
+	} else {
+		rl->suppressed++;
+		ret = -1;
+	}
+	spin_unlock_irqrestore(&rl->lock, flags);
+	return ret;
+}
+
+/* Takes ownership of @ev. */
+void drift_event_queue(struct drift_event *ev,
+		       struct drift_stats __percpu *bstats)
+{
+	bool queued = false;
+
+	spin_lock(&event_lock);
+	if (!events_stopping && event_queued < DRIFT_EVENT_QUEUE_MAX) {
+		list_add_tail(&ev->node, &event_queue);
+		event_queued++;
+		queued = true;
+	}
+	spin_unlock(&event_lock);
+	if (!queued) {
+		drift_count(drift_global_stats, DRIFT_STAT_EVENTS_DROPPED);
+		drift_count(bstats, DRIFT_STAT_EVENTS_DROPPED);
+		kfree(ev);
+		return;
+	}
+	/* per binding: handed over for sending (the binding may go first) */
+	drift_count(bstats, DRIFT_STAT_EVENTS_SENT);
+	schedule_work(&event_work);
+}
+
+static int event_send(const struct drift_event *ev)
+{
+	struct sk_buff *skb;
+	size_t len = 1024 + nla_total_size(strlen(ev->path) + 1);
+	int err;
+
+	if (!genl_has_listeners(&drift_family, &init_net, 0))
+		return -ESRCH;
+	skb = genlmsg_new(len, GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	err = drift_event_fill(skb, ev);
+	if (err) {
+		nlmsg_free(skb);
+		return err;
+	}
+	return genlmsg_multicast(&drift_family, skb, 0, 0, GFP_KERNEL);
+}
+
+static void event_work_fn(struct work_struct *work)
+{
+	struct drift_event *ev, *tmp;
+	LIST_HEAD(batch);
+
+	spin_lock(&event_lock);
+	list_splice_init(&event_queue, &batch);
+	event_queued = 0;
+	spin_unlock(&event_lock);
+
+	list_for_each_entry_safe(ev, tmp, &batch, node) {
+		list_del(&ev->node);
+		if (event_send(ev))
+			drift_count(drift_global_stats,
+				    DRIFT_STAT_EVENTS_DROPPED);
+		else
+			drift_count(drift_global_stats, DRIFT_STAT_EVENTS_SENT);
+		kfree(ev);
+		cond_resched();
+	}
+}
+
+int drift_events_init(void)
+{
+	drift_ratelimit_init(&drift_default_rl);
+	return 0;
+}
+
+void drift_events_exit(void)
+{
+	struct drift_event *ev, *tmp;
+
+	spin_lock(&event_lock);
+	events_stopping = true;
+	spin_unlock(&event_lock);
+	cancel_work_sync(&event_work);
+	list_for_each_entry_safe(ev, tmp, &event_queue, node) {
+		list_del(&ev->node);
+		kfree(ev);
+	}
+	event_queued = 0;
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Content verification. On overlayfs without metacopy (Debian's kernel,
+ * containerd, CRI-O) a chmod/chown/touch of an image file copies the whole
+ * file up: its identity changes although its content does not. The slow
+ * path hashes such files (SHA-256 of bprm->file, which exec keeps
+ * write-denied while we read it) and allows them when the digest is the
+ * digest of a file of the image.
+ *
+ * A small digest cache avoids hashing the same file again. It is keyed by
+ * identity, ctime, mtime and size; ctime cannot be set from userspace and
+ * moves on every write or metadata change, so a changed file misses. Time
+ * stamps are coarse (one tick), so a digest is not cached while the file's
+ * ctime is within DRIFT_CACHE_SETTLE_NS of now: a write in the same tick as
+ * the hash would otherwise keep the old ctime and reuse a stale digest.
+ */
+#include <crypto/sha2.h>
+#include <linux/fs.h>
+#include <linux/hash.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include "drift.h"
+
+#define DRIFT_VERIFY_MAX_SIZE	(256LL << 20)
+#define DRIFT_VERIFY_CHUNK	(64 << 10)
+#define DRIFT_CACHE_BITS	10
+#define DRIFT_CACHE_SETTLE_NS	(20 * NSEC_PER_MSEC)
+
+struct digest_cache_entry {
+	bool valid;
+	u32 dev, gen;
+	u64 ino;
+	struct timespec64 ctime, mtime;
+	loff_t size;
+	u8 digest[DRIFT_SHA256_LEN];
+};
+
+static struct digest_cache_entry digest_cache[1 << DRIFT_CACHE_BITS];
+static DEFINE_SPINLOCK(digest_cache_lock);
+
+static void cache_key(struct digest_cache_entry *k, struct inode *inode)
+{
+	k->dev = inode->i_sb->s_dev;
+	k->ino = inode->i_ino;
+	k->gen = inode->i_generation;
+	k->ctime = drift_inode_ctime(inode);
+	k->mtime = drift_inode_mtime(inode);
+	k->size = i_size_read(inode);
+}
+
+static bool cache_same(const struct digest_cache_entry *a,
+		       const struct digest_cache_entry *b)
+{
+	return a->valid && a->dev == b->dev && a->ino == b->ino &&
+	       a->gen == b->gen && a->size == b->size &&
+	       timespec64_equal(&a->ctime, &b->ctime) &&
+	       timespec64_equal(&a->mtime, &b->mtime);
+}
+
+static u32 cache_slot(const struct digest_cache_entry *k)
+{
+	return hash_64(k->ino ^ ((u64)k->dev << 32), DRIFT_CACHE_BITS);
+}
+
+static int hash_file(struct file *file, loff_t size, u8 *digest)
+{
+	struct sha256_state sctx;
+	loff_t pos = 0;
+	void *buf;
+	int err = 0;
+
+	buf = kmalloc(DRIFT_VERIFY_CHUNK, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	sha256_init(&sctx);
+	while (pos < size) {
+		ssize_t n = kernel_read(file, buf, DRIFT_VERIFY_CHUNK, &pos);
+
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		if (n == 0)
+			break;
+		sha256_update(&sctx, buf, n);
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	if (!err)
+		sha256_final(&sctx, digest);
+	kfree(buf);
+	return err;
+}
+
+/*
+ * SHA-256 of the file being executed. @real is its real (data) inode.
+ * Returns 0, -EFBIG (too large to verify) or an I/O error. Sleeps.
+ */
+int drift_file_digest(struct file *file, struct inode *real, u8 *digest)
+{
+	struct digest_cache_entry key = { .valid = true };
+	struct digest_cache_entry *slot;
+	struct timespec64 now;
+	bool hit = false;
+	int err;
+
+	might_sleep();
+	cache_key(&key, real);
+	if (key.size > DRIFT_VERIFY_MAX_SIZE)
+		return -EFBIG;
+	slot = &digest_cache[cache_slot(&key)];
+	spin_lock(&digest_cache_lock);
+	if (cache_same(slot, &key)) {
+		memcpy(digest, slot->digest, DRIFT_SHA256_LEN);
+		hit = true;
+	}
+	spin_unlock(&digest_cache_lock);
+	if (hit)
+		return 0;
+
+	drift_count(drift_global_stats, DRIFT_STAT_HASHES);
+	err = hash_file(file, key.size, digest);
+	if (err)
+		return err;
+
+	ktime_get_coarse_real_ts64(&now);
+	if (timespec64_to_ns(&now) - timespec64_to_ns(&key.ctime) <
+	    DRIFT_CACHE_SETTLE_NS)
+		return 0;
+	memcpy(key.digest, digest, DRIFT_SHA256_LEN);
+	spin_lock(&digest_cache_lock);
+	*slot = key;
+	spin_unlock(&digest_cache_lock);
+	return 0;
+}
+
+void drift_verify_exit(void)
+{
+	spin_lock(&digest_cache_lock);
+	memset(digest_cache, 0, sizeof(digest_cache));
+	spin_unlock(&digest_cache_lock);
+}
