@@ -31,11 +31,14 @@
  * governed task is checked: the identity of the real data inode of the file
  * (through overlayfs) must be in the set. Otherwise, in DRIFT_MODE_AUDIT the
  * exec is allowed and reported, in DRIFT_MODE_ENFORCE it fails with EACCES
- * and is reported. A file whose identity is not in the set but whose content
- * (SHA-256) is the content of a file of the set is allowed: this keeps a
- * chmod/chown/touch of an image file (which copies the whole file up on
- * overlayfs without metacopy) working, while any change of content is
- * denied with DRIFT_REASON_MODIFIED.
+ * and is reported. An image file that changed identity but not content is
+ * allowed: a chmod/chown/touch of an image file copies the whole file up on
+ * overlayfs without metacopy (the copy keeps the inode number of its origin
+ * on a samefs overlay), and a non-overlay root changes the ctime. Such a file
+ * is hashed and compared with the SHA-256 recorded for its origin; any
+ * change of content is denied with DRIFT_REASON_MODIFIED. A new file is
+ * never allowed for its content alone, even if it is a copy of an image
+ * file.
  *
  * Permissions
  * -----------

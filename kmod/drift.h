@@ -60,10 +60,7 @@ struct drift_set_table {
 	struct rcu_head rcu;
 	u32 nentries;
 	u32 id_mask;		/* identity index: slots - 1 */
-	u32 dg_mask;		/* digest index: slots - 1 */
-	u32 ndigests;
 	u32 *id_slots;		/* entry index + 1; 0 is empty */
-	u32 *dg_slots;
 	size_t bytes;
 	struct drift_entry entries[];
 };
@@ -96,7 +93,6 @@ extern struct list_head drift_sets;
 
 const struct drift_entry *drift_table_lookup(const struct drift_set_table *t,
 					     u32 dev, u64 ino);
-bool drift_table_has_digest(const struct drift_set_table *t, const u8 *digest);
 
 /* ---- binding.c: cgroups bound to sets ---- */
 struct drift_exception {

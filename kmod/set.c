@@ -6,7 +6,7 @@
  * new table, never a partial one. Lookups are O(1): open addressing with
  * linear probing over u32 slots, at most half full, keyed by a siphash of
  * (dev, ino) with a random key (so an attacker cannot build colliding
- * identities), plus a second index by SHA-256 for content verification.
+ * identities).
  */
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -33,15 +33,6 @@ static inline u32 id_hash(u32 dev, u64 ino)
 	return (u32)siphash_2u64(dev, ino, &drift_hash_key);
 }
 
-static inline u32 digest_hash(const u8 *digest)
-{
-	u64 v;
-
-	/* A SHA-256 is already uniform; still key it against crafted sets. */
-	memcpy(&v, digest, sizeof(v));
-	return (u32)siphash_1u64(v, &drift_hash_key);
-}
-
 const struct drift_entry *drift_table_lookup(const struct drift_set_table *t,
 					     u32 dev, u64 ino)
 {
@@ -58,22 +49,6 @@ const struct drift_entry *drift_table_lookup(const struct drift_set_table *t,
 		e = &t->entries[slot - 1];
 		if (e->ino == ino && e->dev == dev)
 			return e;
-	}
-}
-
-bool drift_table_has_digest(const struct drift_set_table *t, const u8 *digest)
-{
-	u32 i, slot;
-
-	if (!t || !t->ndigests)
-		return false;
-	for (i = digest_hash(digest) & t->dg_mask;; i = (i + 1) & t->dg_mask) {
-		slot = t->dg_slots[i];
-		if (!slot)
-			return false;
-		if (!memcmp(t->entries[slot - 1].sha256, digest,
-			    DRIFT_SHA256_LEN))
-			return true;
 	}
 }
 
@@ -95,7 +70,6 @@ static struct drift_set_table *table_build(const struct drift_entry *src,
 	slot_bytes = array_size(nslots, sizeof(u32));
 	bytes = size_add(sizeof(*t), ent_bytes);
 	bytes = size_add(bytes, slot_bytes);
-	bytes = size_add(bytes, slot_bytes);
 	if (bytes == SIZE_MAX)
 		return NULL;
 	t = kvzalloc(bytes, GFP_KERNEL_ACCOUNT);
@@ -103,9 +77,7 @@ static struct drift_set_table *table_build(const struct drift_entry *src,
 		return NULL;
 	t->bytes = bytes;
 	t->id_mask = nslots - 1;
-	t->dg_mask = nslots - 1;
 	t->id_slots = (u32 *)((char *)t->entries + ent_bytes);
-	t->dg_slots = t->id_slots + nslots;
 
 	for (k = 0; k < n; k++) {
 		const struct drift_entry *e = &src[k];
@@ -124,22 +96,6 @@ static struct drift_set_table *table_build(const struct drift_entry *src,
 				t->entries[slot - 1] = *e;
 				break;
 			}
-		}
-	}
-	for (k = 0; k < t->nentries; k++) {
-		const struct drift_entry *e = &t->entries[k];
-		u32 i;
-
-		if (!(e->flags & DRIFT_FILE_F_SHA256))
-			continue;
-		i = digest_hash(e->sha256) & t->dg_mask;
-		while (t->dg_slots[i] &&
-		       memcmp(t->entries[t->dg_slots[i] - 1].sha256, e->sha256,
-			      DRIFT_SHA256_LEN))
-			i = (i + 1) & t->dg_mask;
-		if (!t->dg_slots[i]) {
-			t->dg_slots[i] = k + 1;
-			t->ndigests++;
 		}
 	}
 	return t;

@@ -108,6 +108,8 @@ struct drift_look {
 	u64 cgid;
 	int mode;
 	bool in_set, ctime_changed, copied_up, excepted;
+	bool has_digest;		/* @digest: the image file's content */
+	u8 digest[DRIFT_SHA256_LEN];
 	char binding[DRIFT_NAME_MAX];
 	char set_name[DRIFT_NAME_MAX];
 };
@@ -149,9 +151,16 @@ static void look_up(struct linux_binprm *bprm, struct inode *real,
 		   ovl->i_ino != real->i_ino) {
 		/*
 		 * A copied-up file of a samefs overlay keeps the inode number
-		 * of its lower origin: an image file that was changed.
+		 * of its lower origin: an image file that was changed, in its
+		 * content or only in its metadata (chmod copies it all up).
 		 */
-		l->copied_up = drift_table_lookup(t, id->dev, ovl->i_ino);
+		e = drift_table_lookup(t, id->dev, ovl->i_ino);
+		l->copied_up = e;
+	}
+	if (e && !l->in_set && (l->ctime_changed || l->copied_up) &&
+	    (e->flags & DRIFT_FILE_F_SHA256)) {
+		l->has_digest = true;
+		memcpy(l->digest, e->sha256, DRIFT_SHA256_LEN);
 	}
 	if (!l->in_set && l->b)
 		l->excepted = drift_exception_match(rcu_dereference(l->b->exc),
@@ -250,20 +259,14 @@ int drift_decide(struct linux_binprm *bprm)
 		count2(bstats, DRIFT_STAT_EXECS_EXCEPTED);
 		goto out;
 	}
-	if (l.set && !fileless && S_ISREG(real->i_mode)) {
+	if (l.has_digest && !fileless && S_ISREG(real->i_mode)) {
 		u8 digest[DRIFT_SHA256_LEN];
 		int err = drift_file_digest(bprm->file, real, digest);
 
-		if (!err) {
-			const struct drift_set_table *t;
-
-			rcu_read_lock();
-			t = rcu_dereference(l.set->table);
-			verified = drift_table_has_digest(t, digest);
-			rcu_read_unlock();
-		} else if (err != -EFBIG) {
+		if (!err)
+			verified = !memcmp(digest, l.digest, DRIFT_SHA256_LEN);
+		else if (err != -EFBIG)
 			verify_err = err;
-		}
 	}
 	if (verified) {
 		count2(bstats, DRIFT_STAT_EXECS_VERIFIED);

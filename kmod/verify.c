@@ -4,8 +4,8 @@
  * containerd, CRI-O) a chmod/chown/touch of an image file copies the whole
  * file up: its identity changes although its content does not. The slow
  * path hashes such files (SHA-256 of bprm->file, which exec keeps
- * write-denied while we read it) and allows them when the digest is the
- * digest of a file of the image.
+ * write-denied while we read it) and allows them when the digest is the one
+ * recorded for the image file they came from.
  *
  * A small digest cache avoids hashing the same file again. It is keyed by
  * identity, ctime, mtime and size; ctime cannot be set from userspace and
