@@ -135,8 +135,8 @@ err_stats:
 static void __exit drift_exit(void)
 {
 	drift_hook_exit();		/* no task is inside drift code now */
+	drift_events_exit();		/* nothing queues events any more */
 	drift_netlink_exit();		/* no new commands or listeners */
-	drift_events_exit();
 	drift_bindings_exit();
 	drift_default_set_clear();
 	drift_sets_exit();
