@@ -104,10 +104,11 @@
  * DRIFT_CMD_BIND (do, admin)
  *   DRIFT_A_CGROUP_ID (u64, required), DRIFT_A_SET_NAME (required),
  *   DRIFT_A_MODE (u8, default DRIFT_MODE_ENFORCE), DRIFT_A_BINDING_NAME
- *   (string, default: the cgroup id in decimal). EEXIST if the cgroup is
- *   already bound, unless the request has NLM_F_REPLACE, which replaces set,
- *   mode and name atomically and keeps counters and exceptions. ENOENT if
- *   the set or the cgroup does not exist.
+ *   (string, default: the cgroup id in decimal), DRIFT_A_REPLACE (flag).
+ *   EEXIST if the cgroup is already bound, unless DRIFT_A_REPLACE is given,
+ *   which replaces set, mode and name atomically and keeps counters and
+ *   exceptions. (Not NLM_F_REPLACE: generic netlink rejects that flag for
+ *   new families.) ENOENT if the set or the cgroup does not exist.
  *
  * DRIFT_CMD_UNBIND (do, admin)
  *   DRIFT_A_CGROUP_ID (u64, required). ENOENT if not bound.
@@ -288,6 +289,7 @@ enum drift_attr {
 	DRIFT_A_EVENT_REASON,		/* u8, enum drift_reason */
 	DRIFT_A_EVENT_ACTION,		/* u8, enum drift_action */
 	DRIFT_A_EVENT_SUPPRESSED,	/* u32 */
+	DRIFT_A_REPLACE,		/* flag */
 	__DRIFT_A_MAX
 };
 

@@ -112,7 +112,7 @@ int drift_bind(u64 cgid, const char *set_name, int mode, const char *name,
 	}
 	b = drift_binding_lookup(cgid);
 	if (b && !replace) {
-		NL_SET_ERR_MSG(extack, "cgroup already bound (use NLM_F_REPLACE)");
+		NL_SET_ERR_MSG(extack, "cgroup already bound (replace it with DRIFT_A_REPLACE)");
 		return -EEXIST;
 	}
 	if (!b) {

@@ -71,6 +71,7 @@ static const struct nla_policy drift_policy[DRIFT_A_MAX + 1] = {
 	[DRIFT_A_EVENT_REASON] = { .type = NLA_REJECT },
 	[DRIFT_A_EVENT_ACTION] = { .type = NLA_REJECT },
 	[DRIFT_A_EVENT_SUPPRESSED] = { .type = NLA_REJECT },
+	[DRIFT_A_REPLACE] = { .type = NLA_FLAG },
 };
 
 /* ---- helpers ---- */
@@ -348,7 +349,7 @@ static int drift_nl_bind(struct sk_buff *skb, struct genl_info *info)
 		name = nla_data(info->attrs[DRIFT_A_BINDING_NAME]);
 	mutex_lock(&drift_mutex);
 	err = drift_bind(cgid, set, mode, name,
-			 info->nlhdr->nlmsg_flags & NLM_F_REPLACE,
+			 nla_get_flag(info->attrs[DRIFT_A_REPLACE]),
 			 info->extack);
 	mutex_unlock(&drift_mutex);
 	return err;
