@@ -108,7 +108,9 @@
  *   EEXIST if the cgroup is already bound, unless DRIFT_A_REPLACE is given,
  *   which replaces set, mode and name atomically and keeps counters and
  *   exceptions. (Not NLM_F_REPLACE: generic netlink rejects that flag for
- *   new families.) ENOENT if the set or the cgroup does not exist.
+ *   new families.) ENOENT if the set or the cgroup does not exist. EINVAL
+ *   for the root cgroup: the default mode and set govern tasks outside
+ *   containers.
  *
  * DRIFT_CMD_UNBIND (do, admin)
  *   DRIFT_A_CGROUP_ID (u64, required). ENOENT if not bound.
@@ -119,7 +121,8 @@
  *
  * DRIFT_CMD_GET_BINDING (dump, admin; or do with DRIFT_A_CGROUP_ID)
  *   One message per binding: DRIFT_A_CGROUP_ID, DRIFT_A_BINDING_NAME,
- *   DRIFT_A_SET_NAME, DRIFT_A_MODE, DRIFT_A_STATS (nested),
+ *   DRIFT_A_SET_NAME, DRIFT_A_MODE, DRIFT_A_STATS (nested, without the
+ *   global-only counters),
  *   DRIFT_A_EXCEPTIONS (nested list of DRIFT_A_EXCEPTION, each nested
  *   enum drift_exception_attr).
  *
@@ -328,7 +331,7 @@ enum drift_stat_attr {
 	DRIFT_STAT_EXECS_AUDITED,	/* not in the set, allowed (audit) */
 	DRIFT_STAT_EXECS_DENIED,	/* not in the set, denied (enforce) */
 	DRIFT_STAT_EXECS_UNGOVERNED,	/* global only: no binding, mode off */
-	DRIFT_STAT_HASHES,		/* files hashed for verification */
+	DRIFT_STAT_HASHES,		/* global only: files hashed */
 	DRIFT_STAT_VERIFY_ERRORS,	/* verification failures (denied) */
 	DRIFT_STAT_EVENTS_SENT,		/* events multicast */
 	DRIFT_STAT_EVENTS_SUPPRESSED,	/* dropped by the rate limit */

@@ -116,12 +116,21 @@ int drift_bind(u64 cgid, const char *set_name, int mode, const char *name,
 		return -EEXIST;
 	}
 	if (!b) {
+		bool root;
+
 		cg = cgroup_get_from_id(cgid);
 		if (IS_ERR(cg)) {
 			NL_SET_ERR_MSG(extack, "no cgroup v2 with this id");
 			return -ENOENT;
 		}
+		root = !cgroup_parent(cg);
 		cgroup_put(cg);
+		if (root) {
+			/* It would govern every task, init included. */
+			NL_SET_ERR_MSG(extack,
+				       "refusing to bind the root cgroup: use the default mode and set");
+			return -EINVAL;
+		}
 		if (atomic_read(&drift_nbindings) >= DRIFT_MAX_BINDINGS) {
 			NL_SET_ERR_MSG(extack, "too many bindings");
 			return -ENOSPC;

@@ -34,7 +34,7 @@ struct drift_stats {
 struct drift_stats __percpu *drift_stats_alloc(void);
 void drift_stats_free(struct drift_stats __percpu *s);
 void drift_stats_sum(struct drift_stats __percpu *s, u64 *out);
-int drift_stats_put(struct sk_buff *skb, const u64 *vals);
+int drift_stats_put(struct sk_buff *skb, const u64 *vals, bool global);
 extern struct drift_stats __percpu *drift_global_stats;
 
 static inline void drift_count(struct drift_stats __percpu *s,

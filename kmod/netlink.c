@@ -133,7 +133,7 @@ static int drift_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 		goto nospace;
 	}
 	mutex_unlock(&drift_mutex);
-	if (drift_stats_put(msg, stats))
+	if (drift_stats_put(msg, stats, true))
 		goto nospace;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -428,7 +428,7 @@ static int binding_fill(struct sk_buff *skb, struct drift_binding *b,
 			   rcu_dereference_protected(b->name, true)->s) ||
 	    nla_put_string(skb, DRIFT_A_SET_NAME, set->name) ||
 	    nla_put_u8(skb, DRIFT_A_MODE, READ_ONCE(b->mode)) ||
-	    drift_stats_put(skb, stats))
+	    drift_stats_put(skb, stats, false))
 		goto cancel;
 	list = nla_nest_start(skb, DRIFT_A_EXCEPTIONS);
 	if (!list)

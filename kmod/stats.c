@@ -31,8 +31,17 @@ void drift_stats_sum(struct drift_stats __percpu *s, u64 *out)
 	}
 }
 
-/* Puts DRIFT_A_STATS with every counter except the unused slots. */
-int drift_stats_put(struct sk_buff *skb, const u64 *vals)
+static bool stat_is_global_only(int i)
+{
+	return i == DRIFT_STAT_EXECS_UNGOVERNED ||
+	       i == DRIFT_STAT_PROBE_MISSED || i == DRIFT_STAT_HASHES;
+}
+
+/*
+ * Puts DRIFT_A_STATS: every counter for the global set, the per-binding
+ * ones for a binding.
+ */
+int drift_stats_put(struct sk_buff *skb, const u64 *vals, bool global)
 {
 	struct nlattr *nest;
 	int i;
@@ -41,6 +50,8 @@ int drift_stats_put(struct sk_buff *skb, const u64 *vals)
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = DRIFT_STAT_EXECS_CHECKED; i < __DRIFT_STAT_MAX; i++) {
+		if (!global && stat_is_global_only(i))
+			continue;
 		if (nla_put_u64_64bit(skb, i, vals[i], DRIFT_STAT_PAD)) {
 			nla_nest_cancel(skb, nest);
 			return -EMSGSIZE;
