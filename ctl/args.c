@@ -1,0 +1,789 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* driftctl: command line parsing and help texts (pure). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driftctl.h"
+#include "names.h"
+
+static const char usage_all[] =
+"usage: driftctl [--json] COMMAND [ARGS]\n"
+"\n"
+"  driftctl [--json] status                     module state and counters\n"
+"  driftctl [--json] sets [NAME]                loaded sets\n"
+"  driftctl [--json] bindings [CGROUP]          cgroup bindings\n"
+"  driftctl set load NAME [--no-hash] [--xdev]\n"
+"                    (FILE... | --from-list LISTFILE | --from-dir DIR)\n"
+"  driftctl set del NAME\n"
+"  driftctl bind CGROUP SET [--mode off|audit|enforce] [--name NAME] [--replace]\n"
+"  driftctl unbind CGROUP\n"
+"  driftctl mode CGROUP off|audit|enforce\n"
+"  driftctl default [--mode MODE] [--set SET|--no-set] [--event-rate N]\n"
+"                   [--event-burst N]\n"
+"  driftctl exception add|del CGROUP (--file PATH | --path PREFIX)\n"
+"  driftctl lock | unlock\n"
+"  driftctl [--json] monitor [--count N] [--timeout SECONDS]\n"
+"  driftctl help [COMMAND]  |  driftctl COMMAND --help  |  driftctl --version\n"
+"\n"
+"CGROUP is a cgroup v2 path (absolute, or relative to /sys/fs/cgroup) or\n"
+"id:NUMBER. Every command but status needs CAP_NET_ADMIN.\n"
+"Exit codes: 0 ok, 1 refused by the kernel, 2 usage, 3 module not loaded,\n"
+"4 permission denied, 5 not found.\n";
+
+struct topic {
+	const char *name;
+	const char *help;
+};
+
+static const struct topic topics[] = {
+	{ "status",
+"usage: driftctl [--json] status\n"
+"\n"
+"Shows the module version, the default policy (mode and set), whether the\n"
+"module is locked, the load-time self-test result, the number of sets and\n"
+"bindings, the memory used by sets, the event rate limit and the global\n"
+"counters. Needs no privileges.\n" },
+	{ "sets",
+"usage: driftctl [--json] sets [NAME]\n"
+"\n"
+"Lists the loaded sets (or one set): entries, bindings using it (refs),\n"
+"memory and the time of the last load.\n" },
+	{ "bindings",
+"usage: driftctl [--json] bindings [CGROUP]\n"
+"\n"
+"Lists the cgroup bindings (or one binding): cgroup id, name, set, mode,\n"
+"counters and exceptions. With --json every counter is shown.\n" },
+	{ "set",
+"usage: driftctl set load NAME [--no-hash] [--xdev]\n"
+"                    (FILE... | --from-list LISTFILE | --from-dir DIR)\n"
+"       driftctl set del NAME\n"
+"\n"
+"set load  identifies the given files (device, inode, generation, ctime and,\n"
+"          unless --no-hash, the SHA-256 of the content) and loads them as\n"
+"          set NAME. Loading a NAME that exists replaces its contents\n"
+"          atomically for every binding that uses it.\n"
+"  FILE...           the files themselves (symlinks are followed)\n"
+"  --from-list FILE  one path per line ('-' reads stdin; empty lines and\n"
+"                    lines starting with '#' are skipped)\n"
+"  --from-dir DIR    every regular file with an execute bit below DIR (a\n"
+"                    layer directory or a root); symlinks are not followed\n"
+"  --xdev            with --from-dir: stay on DIR's filesystem\n"
+"  --no-hash         do not hash contents: faster, but then a chmod/touch of\n"
+"                    an image file inside a container (a copy-up) is denied\n"
+"                    like a modification\n"
+"          Sources can be combined and repeated. Files under --from-dir\n"
+"          that cannot be read are reported and left out (a left-out file\n"
+"          is denied, never allowed).\n"
+"set del   removes set NAME; bindings using it keep it until they go.\n" },
+	{ "bind",
+"usage: driftctl bind CGROUP SET [--mode off|audit|enforce] [--name NAME]\n"
+"                    [--replace]\n"
+"\n"
+"Governs CGROUP (and its descendants without a binding of their own) with\n"
+"SET. The mode defaults to enforce. --name labels the binding in events\n"
+"(default: the cgroup id). --replace changes set, mode and name of an\n"
+"existing binding atomically, keeping its counters and exceptions.\n" },
+	{ "unbind",
+"usage: driftctl unbind CGROUP\n"
+"\n"
+"Removes the binding of CGROUP.\n" },
+	{ "mode",
+"usage: driftctl mode CGROUP off|audit|enforce\n"
+"\n"
+"Changes the mode of the binding of CGROUP; it applies to the next exec.\n"
+"  off      not checked\n"
+"  audit    allowed and reported\n"
+"  enforce  denied with EACCES and reported\n" },
+	{ "default",
+"usage: driftctl default [--mode off|audit|enforce] [--set SET | --no-set]\n"
+"                        [--event-rate N] [--event-burst N]\n"
+"\n"
+"Changes the policy of tasks whose cgroup has no bound ancestor, and the\n"
+"event rate limit (events per second per binding and burst, 1..100000).\n"
+"A default mode other than off needs a default set. See 'driftctl status'\n"
+"for the current values.\n" },
+	{ "exception",
+"usage: driftctl exception add|del CGROUP (--file PATH | --path PREFIX)\n"
+"\n"
+"Allows one file (--file: identified now by device, inode and generation)\n"
+"or every path under a prefix as the container sees it (--path: '/opt/x/'\n"
+"matches everything below that directory, '/opt/x' that path and below)\n"
+"for the binding of CGROUP.\n" },
+	{ "lock",
+"usage: driftctl lock | unlock\n"
+"\n"
+"lock keeps the module in memory: rmmod fails with EBUSY until 'driftctl\n"
+"unlock'.\n" },
+	{ "monitor",
+"usage: driftctl [--json] monitor [--count N] [--timeout SECONDS]\n"
+"\n"
+"Prints every event as it arrives, one per line (--json: one JSON object\n"
+"per line with time_ns, cgroup_id, binding, set, pid, ppid, uid, comm,\n"
+"path, dev, ino, reason, action, mode, suppressed).\n"
+"  --count N          exit 0 after N events\n"
+"  --timeout SECONDS  stop after SECONDS (fractions allowed); with --count,\n"
+"                     exit 1 if fewer than N events arrived\n" },
+	{ NULL, NULL },
+};
+
+const char *ctl_usage(const char *topic)
+{
+	(void)topic;
+	return usage_all;
+}
+
+const char *ctl_help(const char *topic)
+{
+	const struct topic *t;
+
+	if (!topic)
+		return usage_all;
+	if (strcmp(topic, "unlock") == 0)
+		topic = "lock";
+	for (t = topics; t->name; t++)
+		if (strcmp(t->name, topic) == 0)
+			return t->help;
+	return NULL;
+}
+
+const char *ctl_cmd_topic(enum ctl_cmd cmd)
+{
+	switch (cmd) {
+	case CTL_STATUS: return "status";
+	case CTL_SETS: return "sets";
+	case CTL_BINDINGS: return "bindings";
+	case CTL_SET_LOAD: case CTL_SET_DEL: return "set";
+	case CTL_BIND: return "bind";
+	case CTL_UNBIND: return "unbind";
+	case CTL_MODE: return "mode";
+	case CTL_DEFAULT: return "default";
+	case CTL_EXC_ADD: case CTL_EXC_DEL: return "exception";
+	case CTL_LOCK: case CTL_UNLOCK: return "lock";
+	case CTL_MONITOR: return "monitor";
+	default: return NULL;
+	}
+}
+
+void ctl_req_free(struct ctl_req *req)
+{
+	free(req->srcs);
+	req->srcs = NULL;
+	req->nsrcs = 0;
+}
+
+/* ---- helpers --------------------------------------------------------- */
+
+static int usage_err(struct drift_buf *err, const char *topic,
+		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int usage_err(struct drift_buf *err, const char *topic,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	drift_buf_vprintf(err, fmt, ap);
+	va_end(ap);
+	if (topic)
+		drift_buf_printf(err, " (see 'driftctl %s --help')", topic);
+	else
+		drift_buf_puts(err, " (see 'driftctl help')");
+	return EXIT_USAGE;
+}
+
+static int bad_option(struct drift_buf *err, const char *topic, char **argv,
+		      int c)
+{
+	const char *opt = argv[optind - 1];
+
+	if (c == ':')
+		return usage_err(err, topic, "option '%s' needs a value", opt);
+	if (optopt && optopt != '?')
+		return usage_err(err, topic, "unknown option '-%c'", optopt);
+	return usage_err(err, topic, "unknown option '%s'", opt);
+}
+
+static int check_name(struct drift_buf *err, const char *topic,
+		      const char *what, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (!len)
+		return usage_err(err, topic, "empty %s name", what);
+	if (len >= DRIFT_NAME_MAX)
+		return usage_err(err, topic, "%s name too long (%zu bytes, at "
+				 "most %d)", what, len, DRIFT_NAME_MAX - 1);
+	return 0;
+}
+
+static int parse_mode(struct drift_buf *err, const char *topic,
+		      const char *s, int *mode)
+{
+	enum drift_mode m;
+
+	if (drift_mode_parse(s, &m))
+		return usage_err(err, topic, "unknown mode '%s': use off, "
+				 "audit or enforce", s);
+	*mode = (int)m;
+	return 0;
+}
+
+/* "SECONDS" with up to 3 decimals -> milliseconds. */
+static int parse_seconds(const char *s, uint64_t *ms)
+{
+	uint64_t whole = 0, frac = 0;
+	const char *p = s;
+	int digits = 0, fd = 0;
+
+	for (; *p >= '0' && *p <= '9'; p++, digits++) {
+		whole = whole * 10 + (uint64_t)(*p - '0');
+		if (whole > 100000000ULL)
+			return -ERANGE;
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, fd++) {
+			if (fd < 3)
+				frac = frac * 10 + (uint64_t)(*p - '0');
+		}
+		if (!fd)
+			return -EINVAL;
+		for (; fd < 3; fd++)
+			frac *= 10;
+	}
+	if (*p || (!digits && !frac && p == s))
+		return -EINVAL;
+	if (!digits && p == s)
+		return -EINVAL;
+	*ms = whole * 1000 + frac;
+	return 0;
+}
+
+static int add_src(struct ctl_req *req, enum ctl_src_type type,
+		   const char *path)
+{
+	struct ctl_src *s = realloc(req->srcs, (req->nsrcs + 1) * sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	req->srcs = s;
+	s[req->nsrcs].type = type;
+	s[req->nsrcs].path = path;
+	req->nsrcs++;
+	return 0;
+}
+
+/* Exactly `n` positionals left? */
+static int want_args(struct drift_buf *err, const char *topic, int argc,
+		     char **argv, int min, int max, const char *what)
+{
+	int n = argc - optind;
+
+	if (n < min)
+		return usage_err(err, topic, "missing %s", what);
+	if (n > max)
+		return usage_err(err, topic, "unexpected argument '%s'",
+				 argv[optind + max]);
+	return 0;
+}
+
+/* ---- commands -------------------------------------------------------- */
+
+/* status, sets, bindings, lock, unlock, unbind, set del, mode: few options */
+static int parse_simple(struct ctl_req *req, int argc, char **argv,
+			const char *topic, bool json_ok, struct drift_buf *err)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":jh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			if (!json_ok)
+				return usage_err(err, topic, "--json is for "
+						 "status, sets, bindings and "
+						 "monitor");
+			req->json = true;
+			break;
+		case 'h':
+			req->cmd = CTL_HELP;
+			req->help_topic = topic;
+			return 0;
+		default:
+			return bad_option(err, topic, argv, c);
+		}
+	}
+	return 0;
+}
+
+static int parse_set_load(struct ctl_req *req, int argc, char **argv,
+			  struct drift_buf *err)
+{
+	static const struct option lo[] = {
+		{ "no-hash", no_argument, NULL, 'n' },
+		{ "xdev", no_argument, NULL, 'x' },
+		{ "one-file-system", no_argument, NULL, 'x' },
+		{ "from-list", required_argument, NULL, 'l' },
+		{ "from-dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, ":nxl:d:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			req->no_hash = true;
+			break;
+		case 'x':
+			req->xdev = true;
+			break;
+		case 'l':
+		case 'd':
+			if (!*optarg)
+				return usage_err(err, "set", "empty path for %s",
+						 c == 'l' ? "--from-list" : "--from-dir");
+			if (add_src(req, c == 'l' ? SRC_LIST : SRC_DIR, optarg))
+				return usage_err(err, "set", "out of memory");
+			break;
+		case 'h':
+			req->cmd = CTL_HELP;
+			req->help_topic = "set";
+			return 0;
+		default:
+			return bad_option(err, "set", argv, c);
+		}
+	}
+	if (optind >= argc)
+		return usage_err(err, "set", "missing set NAME");
+	req->set = argv[optind++];
+	ret = check_name(err, "set", "set", req->set);
+	if (ret)
+		return ret;
+	for (; optind < argc; optind++) {
+		if (!*argv[optind])
+			return usage_err(err, "set", "empty file name");
+		if (add_src(req, SRC_FILE, argv[optind]))
+			return usage_err(err, "set", "out of memory");
+	}
+	if (!req->nsrcs)
+		return usage_err(err, "set", "nothing to load into '%s': give "
+				 "FILE..., --from-list LISTFILE or --from-dir DIR",
+				 req->set);
+	return 0;
+}
+
+static int parse_set_cmd(struct ctl_req *req, int argc, char **argv,
+		     struct drift_buf *err)
+{
+	int ret;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		if (argc >= 2) {
+			req->cmd = CTL_HELP;
+			req->help_topic = "set";
+			return 0;
+		}
+		return usage_err(err, "set", "missing 'load' or 'del'");
+	}
+	if (strcmp(argv[1], "load") == 0) {
+		req->cmd = CTL_SET_LOAD;
+		return parse_set_load(req, argc - 1, argv + 1, err);
+	}
+	if (strcmp(argv[1], "del") == 0 || strcmp(argv[1], "delete") == 0) {
+		req->cmd = CTL_SET_DEL;
+		ret = parse_simple(req, argc - 1, argv + 1, "set", false, err);
+		if (ret || req->cmd == CTL_HELP)
+			return ret;
+		ret = want_args(err, "set", argc - 1, argv + 1, 1, 1, "set NAME");
+		if (ret)
+			return ret;
+		req->set = argv[1 + optind];
+		return check_name(err, "set", "set", req->set);
+	}
+	return usage_err(err, "set", "unknown 'set %s': use 'set load' or "
+			 "'set del'", argv[1]);
+}
+
+static int parse_bind(struct ctl_req *req, int argc, char **argv,
+		      struct drift_buf *err)
+{
+	static const struct option lo[] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ "name", required_argument, NULL, 'N' },
+		{ "replace", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, ":m:N:rh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			ret = parse_mode(err, "bind", optarg, &req->mode);
+			if (ret)
+				return ret;
+			break;
+		case 'N':
+			ret = check_name(err, "bind", "binding", optarg);
+			if (ret)
+				return ret;
+			req->name = optarg;
+			break;
+		case 'r':
+			req->replace = true;
+			break;
+		case 'h':
+			req->cmd = CTL_HELP;
+			req->help_topic = "bind";
+			return 0;
+		default:
+			return bad_option(err, "bind", argv, c);
+		}
+	}
+	ret = want_args(err, "bind", argc, argv, 2, 2,
+			argc - optind == 0 ? "CGROUP and SET" : "SET");
+	if (ret)
+		return ret;
+	req->cgroup = argv[optind];
+	req->set = argv[optind + 1];
+	return check_name(err, "bind", "set", req->set);
+}
+
+static int parse_mode_cmd(struct ctl_req *req, int argc, char **argv,
+			  struct drift_buf *err)
+{
+	int ret = parse_simple(req, argc, argv, "mode", false, err);
+
+	if (ret || req->cmd == CTL_HELP)
+		return ret;
+	ret = want_args(err, "mode", argc, argv, 2, 2,
+			argc - optind == 0 ? "CGROUP and MODE" : "MODE");
+	if (ret)
+		return ret;
+	req->cgroup = argv[optind];
+	return parse_mode(err, "mode", argv[optind + 1], &req->mode);
+}
+
+static int parse_u32_opt(struct drift_buf *err, const char *topic,
+			 const char *opt, const char *s, uint32_t min,
+			 uint32_t max, uint32_t *out)
+{
+	int ret = drift_parse_u32_max(s, max, out);
+
+	if (ret == -EINVAL)
+		return usage_err(err, topic, "%s: '%s' is not a number", opt, s);
+	if (ret || *out < min)
+		return usage_err(err, topic, "%s: %s is out of range (%u..%u)",
+				 opt, s, min, max);
+	return 0;
+}
+
+static int parse_default(struct ctl_req *req, int argc, char **argv,
+			 struct drift_buf *err)
+{
+	static const struct option lo[] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ "set", required_argument, NULL, 's' },
+		{ "no-set", no_argument, NULL, 'S' },
+		{ "event-rate", required_argument, NULL, 'r' },
+		{ "event-burst", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, ":m:s:Sr:b:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			ret = parse_mode(err, "default", optarg, &req->mode);
+			if (ret)
+				return ret;
+			break;
+		case 's':
+			ret = check_name(err, "default", "set", optarg);
+			if (ret)
+				return ret;
+			req->set = optarg;
+			break;
+		case 'S':
+			req->no_set = true;
+			break;
+		case 'r':
+			ret = parse_u32_opt(err, "default", "--event-rate",
+					    optarg, 1, 100000, &req->rate);
+			if (ret)
+				return ret;
+			req->has_rate = true;
+			break;
+		case 'b':
+			ret = parse_u32_opt(err, "default", "--event-burst",
+					    optarg, 1, 100000, &req->burst);
+			if (ret)
+				return ret;
+			req->has_burst = true;
+			break;
+		case 'h':
+			req->cmd = CTL_HELP;
+			req->help_topic = "default";
+			return 0;
+		default:
+			return bad_option(err, "default", argv, c);
+		}
+	}
+	ret = want_args(err, "default", argc, argv, 0, 0, "");
+	if (ret)
+		return ret;
+	if (req->set && req->no_set)
+		return usage_err(err, "default", "--set and --no-set exclude "
+				 "each other");
+	if (req->mode < 0 && !req->set && !req->no_set && !req->has_rate &&
+	    !req->has_burst)
+		return usage_err(err, "default", "nothing to change: give "
+				 "--mode, --set, --no-set, --event-rate or "
+				 "--event-burst ('driftctl status' shows the "
+				 "current values)");
+	return 0;
+}
+
+static int parse_exception_cmd(struct ctl_req *req, int argc, char **argv,
+			   struct drift_buf *err)
+{
+	static const struct option lo[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "path", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, ret;
+
+	if (argc < 2)
+		return usage_err(err, "exception", "missing 'add' or 'del'");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		req->cmd = CTL_HELP;
+		req->help_topic = "exception";
+		return 0;
+	}
+	if (strcmp(argv[1], "add") == 0)
+		req->cmd = CTL_EXC_ADD;
+	else if (strcmp(argv[1], "del") == 0 || strcmp(argv[1], "delete") == 0)
+		req->cmd = CTL_EXC_DEL;
+	else
+		return usage_err(err, "exception", "unknown 'exception %s': use "
+				 "'exception add' or 'exception del'", argv[1]);
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, ":f:p:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+		case 'p':
+			if (req->exc_arg)
+				return usage_err(err, "exception", "give one "
+						 "--file or one --path");
+			req->exc_type = c == 'f' ? DRIFT_EXC_FILE :
+				DRIFT_EXC_PATH_PREFIX;
+			req->exc_arg = optarg;
+			break;
+		case 'h':
+			req->cmd = CTL_HELP;
+			req->help_topic = "exception";
+			return 0;
+		default:
+			return bad_option(err, "exception", argv, c);
+		}
+	}
+	ret = want_args(err, "exception", argc, argv, 1, 1, "CGROUP");
+	if (ret)
+		return ret;
+	req->cgroup = argv[optind];
+	if (!req->exc_arg)
+		return usage_err(err, "exception", "give --file PATH or --path "
+				 "PREFIX");
+	if (!*req->exc_arg)
+		return usage_err(err, "exception", "empty path");
+	if (req->exc_type == DRIFT_EXC_PATH_PREFIX) {
+		if (req->exc_arg[0] != '/')
+			return usage_err(err, "exception", "--path needs an "
+					 "absolute path as the container sees "
+					 "it, e.g. /usr/local/bin/");
+		if (strlen(req->exc_arg) >= DRIFT_PATH_MAX)
+			return usage_err(err, "exception", "--path longer than "
+					 "%d bytes", DRIFT_PATH_MAX - 1);
+	}
+	return 0;
+}
+
+static int parse_monitor(struct ctl_req *req, int argc, char **argv,
+			 struct drift_buf *err)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, ":jc:t:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			req->json = true;
+			break;
+		case 'c':
+			ret = drift_parse_u64(optarg, &req->count);
+			if (ret || req->count == 0)
+				return usage_err(err, "monitor", "--count: '%s' "
+						 "is not a number >= 1", optarg);
+			req->has_count = true;
+			break;
+		case 't':
+			if (parse_seconds(optarg, &req->timeout_ms))
+				return usage_err(err, "monitor", "--timeout: '%s' "
+						 "is not a number of seconds",
+						 optarg);
+			req->has_timeout = true;
+			break;
+		case 'h':
+			req->cmd = CTL_HELP;
+			req->help_topic = "monitor";
+			return 0;
+		default:
+			return bad_option(err, "monitor", argv, c);
+		}
+	}
+	return want_args(err, "monitor", argc, argv, 0, 0, "");
+}
+
+struct cmd_word {
+	const char *word;
+	enum ctl_cmd cmd;
+};
+
+static const struct cmd_word words[] = {
+	{ "status", CTL_STATUS },
+	{ "sets", CTL_SETS },
+	{ "bindings", CTL_BINDINGS },
+	{ "set", CTL_SET_LOAD },
+	{ "bind", CTL_BIND },
+	{ "unbind", CTL_UNBIND },
+	{ "mode", CTL_MODE },
+	{ "default", CTL_DEFAULT },
+	{ "exception", CTL_EXC_ADD },
+	{ "lock", CTL_LOCK },
+	{ "unlock", CTL_UNLOCK },
+	{ "monitor", CTL_MONITOR },
+	{ "help", CTL_HELP },
+	{ "version", CTL_VERSION },
+	{ NULL, CTL_NONE },
+};
+
+int ctl_parse_args(int argc, char **argv, struct ctl_req *req,
+		   struct drift_buf *err)
+{
+	const struct cmd_word *w;
+	int i = 1, ret;
+
+	memset(req, 0, sizeof(*req));
+	req->mode = -1;
+	req->exc_type = 0;
+	opterr = 0;
+	optind = 0;		/* full getopt reset (glibc) */
+
+	/* global options before the command */
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "-j") == 0) {
+			req->json = true;
+		} else if (strcmp(argv[i], "--help") == 0 ||
+			   strcmp(argv[i], "-h") == 0) {
+			req->cmd = CTL_HELP;
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0 ||
+			   strcmp(argv[i], "-V") == 0) {
+			req->cmd = CTL_VERSION;
+			return 0;
+		} else {
+			return usage_err(err, NULL, "unknown option '%s'", argv[i]);
+		}
+	}
+	if (i >= argc)
+		return usage_err(err, NULL, "missing command");
+	for (w = words; w->word; w++)
+		if (strcmp(w->word, argv[i]) == 0)
+			break;
+	if (!w->word)
+		return usage_err(err, NULL, "unknown command '%s'", argv[i]);
+	req->cmd = w->cmd;
+	argc -= i;
+	argv += i;
+
+	switch (w->cmd) {
+	case CTL_HELP:
+		if (argc > 2)
+			return usage_err(err, NULL, "'help' takes one COMMAND");
+		if (argc == 2) {
+			if (!ctl_help(argv[1]))
+				return usage_err(err, NULL, "no help for "
+						 "unknown command '%s'", argv[1]);
+			req->help_topic = argv[1];
+		}
+		return 0;
+	case CTL_VERSION:
+		return want_args(err, NULL, argc, argv, 0, 0, "");
+	case CTL_STATUS:
+	case CTL_LOCK:
+	case CTL_UNLOCK:
+		ret = parse_simple(req, argc, argv, ctl_cmd_topic(w->cmd),
+				   w->cmd == CTL_STATUS, err);
+		if (ret || req->cmd == CTL_HELP)
+			return ret;
+		return want_args(err, ctl_cmd_topic(w->cmd), argc, argv, 0, 0, "");
+	case CTL_SETS:
+		ret = parse_simple(req, argc, argv, "sets", true, err);
+		if (ret || req->cmd == CTL_HELP)
+			return ret;
+		ret = want_args(err, "sets", argc, argv, 0, 1, "");
+		if (ret)
+			return ret;
+		if (optind < argc) {
+			req->set = argv[optind];
+			return check_name(err, "sets", "set", req->set);
+		}
+		return 0;
+	case CTL_BINDINGS:
+		ret = parse_simple(req, argc, argv, "bindings", true, err);
+		if (ret || req->cmd == CTL_HELP)
+			return ret;
+		ret = want_args(err, "bindings", argc, argv, 0, 1, "");
+		if (!ret && optind < argc)
+			req->cgroup = argv[optind];
+		return ret;
+	case CTL_UNBIND:
+		ret = parse_simple(req, argc, argv, "unbind", false, err);
+		if (ret || req->cmd == CTL_HELP)
+			return ret;
+		ret = want_args(err, "unbind", argc, argv, 1, 1, "CGROUP");
+		if (!ret)
+			req->cgroup = argv[optind];
+		return ret;
+	case CTL_SET_LOAD:
+		return parse_set_cmd(req, argc, argv, err);
+	case CTL_BIND:
+		return parse_bind(req, argc, argv, err);
+	case CTL_MODE:
+		return parse_mode_cmd(req, argc, argv, err);
+	case CTL_DEFAULT:
+		return parse_default(req, argc, argv, err);
+	case CTL_EXC_ADD:
+		return parse_exception_cmd(req, argc, argv, err);
+	case CTL_MONITOR:
+		return parse_monitor(req, argc, argv, err);
+	default:
+		return usage_err(err, NULL, "unknown command '%s'", argv[0]);
+	}
+}

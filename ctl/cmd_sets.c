@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* driftctl sets, set load, set del */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driftctl.h"
+#include "fileid.h"
+
+/* ---- sets ------------------------------------------------------------ */
+
+struct sets_ctx {
+	struct set_info *v;
+	size_t n, cap;
+	int ret;
+};
+
+static int sets_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct sets_ctx *ctx = data;
+	struct set_info si;
+
+	if (ctx->ret)
+		return MNL_CB_OK;
+	ctx->ret = parse_set(nlh, &si);
+	if (ctx->ret)
+		return MNL_CB_OK;
+	if (ctx->n == ctx->cap) {
+		size_t cap = ctx->cap ? 2 * ctx->cap : 16;
+		struct set_info *v = realloc(ctx->v, cap * sizeof(*v));
+
+		if (!v) {
+			set_info_free(&si);
+			ctx->ret = -ENOMEM;
+			return MNL_CB_OK;
+		}
+		ctx->v = v;
+		ctx->cap = cap;
+	}
+	ctx->v[ctx->n++] = si;
+	return MNL_CB_OK;
+}
+
+static int cmp_set(const void *a, const void *b)
+{
+	return strcmp(((const struct set_info *)a)->name,
+		      ((const struct set_info *)b)->name);
+}
+
+int cmd_sets(const struct ctl_req *req)
+{
+	struct drift_buf out = DRIFT_BUF_INIT;
+	struct sets_ctx ctx = { .ret = 0 };
+	struct nlmsghdr *nlh;
+	struct nl nl;
+	size_t i;
+	int ret;
+
+	ret = ctl_open(&nl);
+	if (ret)
+		return ret;
+	nlh = msg_get_set(nl.sbuf, NL_SEND_BUF, nl.family, req->set);
+	ret = nlh ? nl_request(&nl, nlh, sets_cb, &ctx) : -errno;
+	if (!ret)
+		ret = ctx.ret;
+	if (ret) {
+		ret = ctl_fail(&nl, "sets", ret);
+		if (ret == EXIT_NOTFOUND && req->set)
+			fprintf(stderr, "driftctl: no set named '%s' (see "
+				"'driftctl sets')\n", req->set);
+		goto out;
+	}
+	qsort(ctx.v, ctx.n, sizeof(*ctx.v), cmp_set);
+	if (render_sets(ctx.v, ctx.n, req->json, &out)) {
+		ret = ctl_fail(NULL, "sets", -ENOMEM);
+		goto out;
+	}
+	ret = ctl_write(&out);
+out:
+	for (i = 0; i < ctx.n; i++)
+		set_info_free(&ctx.v[i]);
+	free(ctx.v);
+	drift_buf_free(&out);
+	nl_close(&nl);
+	return ret;
+}
+
+/* ---- set load -------------------------------------------------------- */
+
+struct idvec {
+	struct drift_file_id *v;
+	size_t n, cap;
+	size_t skipped;
+	unsigned int flags;
+};
+
+static int idvec_push(struct idvec *iv, const struct drift_file_id *id)
+{
+	if (iv->n == iv->cap) {
+		size_t cap = iv->cap ? 2 * iv->cap : 1024;
+		struct drift_file_id *v;
+
+		if (cap > DRIFT_SET_MAX_ENTRIES * 2UL)
+			return -E2BIG;
+		v = realloc(iv->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		iv->v = v;
+		iv->cap = cap;
+	}
+	iv->v[iv->n++] = *id;
+	return 0;
+}
+
+/* A file the user named: any failure is fatal. */
+static int add_file(struct idvec *iv, const char *path)
+{
+	struct drift_file_id id;
+	struct drift_buf p = DRIFT_BUF_INIT;
+	int ret;
+
+	if (drift_file_id_from_path(path, &id, iv->flags) != 0) {
+		ret = -errno;
+		drift_text_escape(&p, path);
+		fprintf(stderr, "driftctl: set load: %s: %s\n", p.data,
+			strerror(-ret));
+		drift_buf_free(&p);
+		return ret;
+	}
+	ret = idvec_push(iv, &id);
+	if (ret)
+		fprintf(stderr, "driftctl: set load: %s\n", ret == -E2BIG ?
+			"too many files for one set" : strerror(-ret));
+	return ret;
+}
+
+static int add_list(struct idvec *iv, const char *list)
+{
+	FILE *f = strcmp(list, "-") == 0 ? stdin : fopen(list, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int ret = 0;
+
+	if (!f) {
+		ret = -errno;
+		fprintf(stderr, "driftctl: set load: cannot read list %s: %s\n",
+			list, strerror(errno));
+		return ret;
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (strlen(line) != (size_t)len) {
+			fprintf(stderr, "driftctl: set load: %s: a line contains "
+				"a NUL byte\n", list);
+			ret = -EINVAL;
+			break;
+		}
+		ret = add_file(iv, line);
+		if (ret)
+			break;
+	}
+	if (!ret && ferror(f)) {
+		ret = -EIO;
+		fprintf(stderr, "driftctl: set load: error reading %s\n", list);
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
+static int dir_cb(const char *path, const struct stat *st, int err, void *arg)
+{
+	struct idvec *iv = arg;
+	struct drift_buf p = DRIFT_BUF_INIT;
+	struct drift_file_id id;
+	int ret;
+
+	(void)st;
+	if (!err && drift_file_id_from_path(path, &id,
+					    iv->flags | DRIFT_FILEID_NOFOLLOW) != 0)
+		err = errno;
+	if (err) {
+		drift_text_escape(&p, path);
+		fprintf(stderr, "driftctl: set load: warning: %s: %s (left out)\n",
+			p.data, strerror(err));
+		drift_buf_free(&p);
+		iv->skipped++;
+		return 0;
+	}
+	ret = idvec_push(iv, &id);
+	if (ret) {
+		fprintf(stderr, "driftctl: set load: %s\n", ret == -E2BIG ?
+			"too many files for one set" : strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
+static int add_dir(struct idvec *iv, const char *dir, bool xdev)
+{
+	int ret = drift_walk_executables(dir, xdev ? DRIFT_WALK_XDEV : 0,
+					 dir_cb, iv);
+
+	if (ret < 0) {
+		ret = -errno;
+		fprintf(stderr, "driftctl: set load: cannot walk %s: %s\n", dir,
+			strerror(errno));
+		return ret;
+	}
+	return ret ? -E2BIG : 0;
+}
+
+static int commit_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct commit_info *ci = data;
+
+	commit_free(ci);
+	if (parse_commit(nlh, ci))
+		memset(ci, 0, sizeof(*ci));
+	return MNL_CB_OK;
+}
+
+static int load_exit(int err)
+{
+	return err == -ENOENT ? EXIT_NOTFOUND :
+		err == -EACCES || err == -EPERM ? EXIT_PERM : EXIT_REFUSED;
+}
+
+int cmd_set_load(const struct ctl_req *req)
+{
+	struct idvec iv = { .flags = req->no_hash ? 0 : DRIFT_FILEID_SHA256 };
+	struct commit_info ci = { 0 };
+	struct nlmsghdr *nlh;
+	struct nl nl;
+	size_t i, off;
+	int ret;
+
+	ret = ctl_open(&nl);
+	if (ret)
+		return ret;
+	for (i = 0; i < req->nsrcs; i++) {
+		const struct ctl_src *s = &req->srcs[i];
+
+		ret = s->type == SRC_FILE ? add_file(&iv, s->path) :
+		      s->type == SRC_LIST ? add_list(&iv, s->path) :
+		      add_dir(&iv, s->path, req->xdev);
+		if (ret) {
+			ret = load_exit(ret);
+			goto out;
+		}
+	}
+	if (iv.n > DRIFT_SET_MAX_ENTRIES) {
+		fprintf(stderr, "driftctl: set load: %zu files, a set holds at "
+			"most %u\n", iv.n, DRIFT_SET_MAX_ENTRIES);
+		ret = EXIT_REFUSED;
+		goto out;
+	}
+	if (iv.n == 0)
+		fprintf(stderr, "driftctl: set load: warning: set '%s' is empty: "
+			"every exec governed by it will be reported (audit) or "
+			"denied (enforce)\n", req->set);
+
+	nlh = msg_set_begin(nl.sbuf, NL_SEND_BUF, nl.family, req->set,
+			    (uint32_t)iv.n);
+	ret = nlh ? nl_request(&nl, nlh, NULL, NULL) : -errno;
+	if (ret) {
+		ret = ctl_fail(&nl, "set load (begin)", ret);
+		goto out;
+	}
+	for (off = 0; off < iv.n; off += DRIFT_SET_CHUNK_MAX) {
+		size_t n = iv.n - off;
+
+		if (n > DRIFT_SET_CHUNK_MAX)
+			n = DRIFT_SET_CHUNK_MAX;
+		nlh = msg_set_add(nl.sbuf, NL_SEND_BUF, nl.family, req->set,
+				  iv.v + off, n);
+		ret = nlh ? nl_request(&nl, nlh, NULL, NULL) : -errno;
+		if (ret)
+			break;
+	}
+	if (!ret) {
+		nlh = msg_set_name_cmd(nl.sbuf, NL_SEND_BUF, nl.family,
+				       DRIFT_CMD_SET_COMMIT, req->set);
+		ret = nlh ? nl_request(&nl, nlh, commit_cb, &ci) : -errno;
+	}
+	if (ret) {
+		struct nl_err saved = nl.err;
+		int r2;
+
+		/* Keep the first error's message; drop the staging area. */
+		memset(&nl.err, 0, sizeof(nl.err));
+		nlh = msg_set_name_cmd(nl.sbuf, NL_SEND_BUF, nl.family,
+				       DRIFT_CMD_SET_ABORT, req->set);
+		r2 = nlh ? nl_request(&nl, nlh, NULL, NULL) : -errno;
+		nl_err_reset(&nl.err);
+		nl.err = saved;
+		ret = ctl_fail(&nl, off < iv.n ? "set load (add)" :
+			       "set load (commit)", ret);
+		if (r2)
+			fprintf(stderr, "driftctl: set load: abort failed too: "
+				"%s\n", strerror(-r2));
+		goto out;
+	}
+	if (ci.has_count)
+		printf("set '%s' loaded: %u entries from %zu files%s\n",
+		       req->set, ci.count, iv.n, req->no_hash ? " (no hashes)" : "");
+	else
+		printf("set '%s' loaded: %zu files%s\n", req->set, iv.n,
+		       req->no_hash ? " (no hashes)" : "");
+	if (iv.skipped)
+		printf("warning: %zu files could not be read and were left out\n",
+		       iv.skipped);
+	ret = fflush(stdout) ? EXIT_REFUSED : EXIT_OK;
+out:
+	commit_free(&ci);
+	free(iv.v);
+	nl_close(&nl);
+	return ret;
+}
+
+/* ---- set del --------------------------------------------------------- */
+
+int cmd_set_del(const struct ctl_req *req)
+{
+	struct nlmsghdr *nlh;
+	struct nl nl;
+	int ret;
+
+	ret = ctl_open(&nl);
+	if (ret)
+		return ret;
+	nlh = msg_set_name_cmd(nl.sbuf, NL_SEND_BUF, nl.family,
+			       DRIFT_CMD_SET_DEL, req->set);
+	ret = nlh ? nl_request(&nl, nlh, NULL, NULL) : -errno;
+	if (ret) {
+		int code = ctl_fail(&nl, "set del", ret);
+
+		if (ret == -ENOENT)
+			fprintf(stderr, "driftctl: no set named '%s' (see "
+				"'driftctl sets')\n", req->set);
+		else if (ret == -EBUSY)
+			fprintf(stderr, "driftctl: hint: '%s' is the default "
+				"set: change it first with 'driftctl default "
+				"--set OTHER' or 'driftctl default --mode off "
+				"--no-set'\n", req->set);
+		ret = code;
+	}
+	nl_close(&nl);
+	return ret;
+}
