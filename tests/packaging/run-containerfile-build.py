@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""run-containerfile-build.py CONTAINERFILE WORK KVER KSRC
+   run-containerfile-build.py --image CONTAINERFILE CONTEXT WORK
+
+Runs the build steps of the KMM Containerfile (packaging/openshift/
+Containerfile.kmod) on this machine, without a container engine:
+
+* the builder stage (FROM ${DTK_AUTO}): its WORKDIR becomes WORK/<dir>, its
+  COPY --from=source copies from WORK/source/<path> (the caller put the
+  driftd image's /usr/src/drift there), and every RUN is executed with the
+  stage's ARGs expanded: KERNEL_FULL_VERSION=KVER, and KERNEL_SRC=KSRC as a
+  --build-arg would (the DTK path /usr/src/kernels/<kver> does not exist
+  here);
+* the final stage: its COPY --from=builder of the module and its depmod RUN,
+  with /opt mapped to WORK/opt.
+
+With --image: the builder stage of the drift image (packaging/openshift/
+Containerfile): COPY . /src copies CONTEXT to WORK/src, the RUN steps run
+there with /src and /out mapped into WORK (package installs skipped), and
+the result WORK/out must hold what the DaemonSet runs and what
+Containerfile.kmod copies.
+
+Exits non-zero when a step fails or a path the Containerfile names is missing.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+
+def parse(path):
+    """[(instruction, args)] with line continuations joined, comments dropped."""
+    out, cur = [], ""
+    for line in open(path):
+        s = line.rstrip("\n")
+        if not cur and (not s.strip() or s.lstrip().startswith("#")):
+            continue
+        if s.endswith("\\"):
+            cur += s[:-1] + " "
+            continue
+        cur += s
+        ins, _, rest = cur.strip().partition(" ")
+        out.append((ins.upper(), rest.strip()))
+        cur = ""
+    return out
+
+
+def expand(s, env):
+    def rep(m):
+        name = m.group(1) or m.group(2)
+        if name not in env:
+            raise SystemExit("FAILED: ${%s} has no value in %r" % (name, s))
+        return env[name]
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", rep, s)
+
+
+def image(cf, context, work):
+    stages, cur = [], None
+    for ins, rest in parse(cf):
+        if ins == "FROM":
+            cur = {"from": rest, "steps": []}
+            stages.append(cur)
+        elif cur is not None:
+            cur["steps"].append((ins, rest))
+    b = [st for st in stages if st["from"].endswith(" AS builder")]
+    if len(b) != 1:
+        raise SystemExit("FAILED: expected one stage '... AS builder'")
+    cwd, ran = work, 0
+    mapped = lambda c: re.sub(r"(?<![\w/])/(src|out)\b", lambda m: os.path.join(work, m.group(1)), c)
+    for ins, rest in b[0]["steps"]:
+        if ins == "WORKDIR":
+            cwd = mapped(rest)
+            os.makedirs(cwd, exist_ok=True)
+        elif ins == "COPY":
+            src, dst = rest.split()
+            if src != ".":
+                raise SystemExit("FAILED: unexpected COPY %s" % rest)
+            shutil.copytree(context, mapped(dst), dirs_exist_ok=True, symlinks=True)
+            print("COPY %s -> %s" % (context, mapped(dst)))
+        elif ins == "RUN":
+            if re.search(r"\b(microdnf|dnf|yum)\b", rest):
+                print("skip (package install): %s" % rest)
+                continue
+            cmd = mapped(rest)
+            print("RUN (in %s): %s" % (cwd, cmd), flush=True)
+            r = subprocess.run(["sh", "-ec", cmd], cwd=cwd, stdout=subprocess.DEVNULL)
+            if r.returncode:
+                raise SystemExit("FAILED: RUN %s: exit %d" % (cmd, r.returncode))
+            ran += 1
+    if not ran:
+        raise SystemExit("FAILED: the builder stage has no RUN step")
+    final = stages[-1]
+    if not any(i == "COPY" and r.split() == ["--from=builder", "/out/", "/"] for i, r in final["steps"]):
+        raise SystemExit("FAILED: the final stage does not COPY --from=builder /out/ /")
+    out = os.path.join(work, "out")
+    for f in ("usr/sbin/driftd", "usr/sbin/driftctl", "usr/libexec/drift/drift-oci-hook",
+              "etc/drift/driftd.conf", "usr/src/drift/dkms-build.mk", "usr/src/drift/dkms-check-kernel",
+              "usr/src/drift/kmod/Kbuild", "usr/src/drift/include/drift_netlink.h"):
+        if not os.path.exists(os.path.join(out, f)):
+            raise SystemExit("FAILED: the image would lack /%s" % f)
+    print("ok: the drift image holds driftd, driftctl, the hook and /usr/src/drift")
+
+
+def main():
+    if sys.argv[1] == "--image":
+        return image(*sys.argv[2:5])
+    cf, work, kver, ksrc = sys.argv[1:5]
+    build_args = {"KERNEL_FULL_VERSION": kver, "KERNEL_VERSION": kver, "KERNEL_SRC": ksrc,
+                  "DTK_AUTO": "dtk", "DRIFT_IMAGE": "drift"}
+    stages, cur = [], None
+    for ins, rest in parse(cf):
+        if ins == "FROM":
+            cur = {"from": rest, "steps": []}
+            stages.append(cur)
+        elif cur is not None:
+            cur["steps"].append((ins, rest))
+    builder = [s for s in stages if s["from"].startswith("${DTK_AUTO}")]
+    if len(builder) != 1:
+        raise SystemExit("FAILED: expected one stage FROM ${DTK_AUTO} (Driver Toolkit)")
+    if not any(s["from"].startswith("${DRIFT_IMAGE} AS source") for s in stages):
+        raise SystemExit("FAILED: expected a stage FROM ${DRIFT_IMAGE} AS source")
+
+    def run_stage(stage, root_map):
+        env, cwd, ran = {}, work, 0
+        for ins, rest in stage["steps"]:
+            if ins == "ARG":
+                name, eq, default = rest.partition("=")
+                env[name] = build_args.get(name, expand(default, env) if eq else "")
+            elif ins == "WORKDIR":
+                cwd = os.path.join(work, expand(rest, env).lstrip("/"))
+                os.makedirs(cwd, exist_ok=True)
+            elif ins == "COPY":
+                parts = expand(rest, env).split()
+                frm = [p for p in parts if p.startswith("--from=")]
+                src, dst = [p for p in parts if not p.startswith("--")]
+                base = root_map.get(frm[0][7:] if frm else None)
+                if base is None:
+                    raise SystemExit("FAILED: COPY %s: unknown source" % rest)
+                s = os.path.join(base, src.lstrip("/"))
+                d = os.path.join(work, dst.lstrip("/"))
+                if not os.path.exists(s):
+                    raise SystemExit("FAILED: COPY %s: %s does not exist" % (rest, s))
+                if os.path.isdir(s):
+                    shutil.copytree(s, d, dirs_exist_ok=True)
+                else:
+                    os.makedirs(os.path.dirname(d), exist_ok=True)
+                    shutil.copy2(s, d)
+                print("COPY %s -> %s" % (s, d))
+            elif ins == "RUN":
+                cmd = expand(rest, env)
+                if re.search(r"\b(microdnf|dnf|yum)\b", cmd):
+                    print("skip (package install): %s" % cmd)
+                    continue
+                # /opt in the final stage is WORK/opt
+                cmd = re.sub(r"(?<![\w/])/opt\b", os.path.join(work, "opt"), cmd)
+                print("RUN (in %s): %s" % (cwd, cmd), flush=True)
+                r = subprocess.run(["sh", "-ec", cmd], cwd=cwd)
+                if r.returncode:
+                    raise SystemExit("FAILED: RUN %s: exit %d" % (cmd, r.returncode))
+                ran += 1
+        return ran
+
+    if run_stage(builder[0], {"source": os.path.join(work, "source")}) == 0:
+        raise SystemExit("FAILED: the builder stage has no RUN step")
+    final = stages[-1]
+    run_stage(final, {"builder": work})
+    ko = os.path.join(work, "opt/lib/modules", kver, "drift.ko")
+    if not os.path.exists(ko):
+        raise SystemExit("FAILED: the final image would not have %s" % ko)
+    dep = os.path.join(work, "opt/lib/modules", kver, "modules.dep")
+    if not os.path.exists(dep) or "drift.ko" not in open(dep).read():
+        raise SystemExit("FAILED: depmod -b /opt did not list drift.ko in modules.dep")
+    print("ok: KMM image layout /opt/lib/modules/%s/drift.ko + modules.dep" % kver)
+
+
+if __name__ == "__main__":
+    main()
