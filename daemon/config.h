@@ -1,0 +1,73 @@
+/*
+ * driftd configuration: a line-oriented file, "KEY VALUE..." per line,
+ * '#' starts a comment. See docs/driftd.md and driftd.conf.example.
+ * A bad line is reported as "FILE:LINE: what is wrong" and skipped; the
+ * rest of the file still applies.
+ */
+#ifndef DRIFTD_CONFIG_H
+#define DRIFTD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define DRIFTD_DEFAULT_CONFIG	"/etc/drift/driftd.conf"
+#define DRIFTD_DEFAULT_SOCKET	"/run/drift/driftd.sock"
+#define DRIFTD_DEFAULT_STATEDIR	"/run/drift"
+#define DRIFTD_DEFAULT_METRICS	"127.0.0.1:9477"
+
+/* Mode values used by policy: enum drift_mode, plus "exempt". */
+#define DRIFTD_MODE_EXEMPT	(-1)	/* never bound, never blocked */
+
+enum rule_kind { RULE_NAMESPACE, RULE_IMAGE };
+
+struct drift_rule {
+	enum rule_kind kind;
+	char *pattern;		/* fnmatch(3) pattern */
+	int mode;		/* enum drift_mode or DRIFTD_MODE_EXEMPT */
+	char *file;		/* where it was defined */
+	unsigned line;
+};
+
+enum events_format { EVENTS_JSON, EVENTS_FALCO };
+
+struct driftd_config {
+	int default_mode;		/* enum drift_mode, default audit */
+	char *socket_path;
+	char *state_dir;
+	char *events_output;		/* "-" = stdout, else a file */
+	enum events_format events_format;
+	char *metrics_listen;		/* "host:port", NULL = off */
+	unsigned reconcile_ms;		/* cgroup check interval */
+	unsigned request_timeout_ms;	/* reading a hook request */
+	bool annotations;		/* honour drift.io/ annotations */
+	bool annotations_can_disable;	/* drift.io/mode: off allowed */
+	bool hash;			/* SHA-256 of every image file */
+	bool discover;			/* bind running containers at start */
+	struct drift_rule *rules;
+	size_t nrules;
+};
+
+/* Called once per problem with "FILE:LINE: message". */
+typedef void (*config_err_fn)(void *arg, const char *msg);
+
+void config_init(struct driftd_config *cfg);
+void config_free(struct driftd_config *cfg);
+
+/*
+ * Parse TEXT (LEN bytes, may contain NULs: they are errors) named FNAME into
+ * CFG, which holds defaults or earlier values. Returns the number of bad
+ * lines (0 = clean).
+ */
+unsigned config_parse_text(struct driftd_config *cfg, const char *fname,
+			   const char *text, size_t len,
+			   config_err_fn err, void *arg);
+
+/* Reads and parses a file. Returns bad lines, or -1 if unreadable. */
+int config_load_file(struct driftd_config *cfg, const char *path,
+		     config_err_fn err, void *arg);
+
+/* "off" / "audit" / "enforce" / "exempt" -> value, -2 when unknown. */
+int config_mode_from_name(const char *s);
+const char *config_mode_name(int mode);
+
+#endif

@@ -1,0 +1,757 @@
+/*
+ * driftd: the containers driftd governs. A container is learnt from the
+ * OCI hook (or found at start-up), bound in the kernel to the set of its
+ * image, and recorded in STATE_DIR/containers/<id>.json so that a restarted
+ * driftd knows what each binding is.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "driftd.h"
+#include "log.h"
+#include "mountinfo.h"
+#include "policy.h"
+
+#define STORAGE_ROOT "/var/lib/containers/storage"
+
+static char *xstrdup_or_null(const char *s)
+{
+	char *p;
+
+	if (!s)
+		return NULL;
+	p = strdup(s);
+	if (!p)
+		abort();
+	return p;
+}
+
+static void strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void container_free(struct container *c)
+{
+	if (!c)
+		return;
+	free(c->name);
+	free(c->pod);
+	free(c->namespace_);
+	free(c->image);
+	free(c->cgroup_path);
+	free(c->mode_source);
+	free(c->bundle);
+	strv_free(c->layers, c->nlayers);
+	strv_free(c->exceptions, c->nexceptions);
+	free(c);
+}
+
+struct container *container_find(struct driftd *d, const char *id)
+{
+	struct container *c;
+
+	for (c = d->containers; c; c = c->next)
+		if (!strcmp(c->id, id))
+			return c;
+	return NULL;
+}
+
+struct container *container_find_cgroup(struct driftd *d, uint64_t cgid)
+{
+	struct container *c;
+
+	for (c = d->containers; c; c = c->next)
+		if (c->cgroup_id == cgid)
+			return c;
+	return NULL;
+}
+
+#define RECENT_KEEP_S	30
+#define RECENT_MAX	256
+
+static int64_t mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+const struct container *container_find_event(struct driftd *d, const char *id,
+					     uint64_t cgid)
+{
+	struct container *lists[2] = { d->containers, d->recent };
+	struct container *c;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		for (c = lists[i]; c; c = c->next)
+			if (id && id[0] && !strcmp(c->id, id))
+				return c;
+		for (c = lists[i]; c; c = c->next)
+			if (c->cgroup_id == cgid)
+				return c;
+	}
+	return NULL;
+}
+
+void containers_expire_recent(struct driftd *d)
+{
+	struct container **pp = &d->recent, *c;
+	int64_t now = mono_s();
+	unsigned n = 0;
+
+	while ((c = *pp)) {
+		if (now - c->removed > RECENT_KEEP_S || ++n > RECENT_MAX) {
+			*pp = c->next;
+			container_free(c);
+		} else {
+			pp = &c->next;
+		}
+	}
+}
+
+void container_link(struct driftd *d, struct container *c)
+{
+	c->next = d->containers;
+	d->containers = c;
+}
+
+static void container_unlink(struct driftd *d, struct container *c)
+{
+	struct container **pp;
+
+	for (pp = &d->containers; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			return;
+		}
+	}
+}
+
+int cgroup_of_pid(int pid, char *path, size_t size)
+{
+	char fn[64], *text, *line, *save = NULL;
+	int ret = -ENOENT;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/cgroup", pid);
+	text = read_file_all(fn, 1 << 20, NULL);
+	if (!text)
+		return -errno;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "0::", 3)) {
+			if (line[3] != '/' || strlen(line + 3) >= size) {
+				ret = -EINVAL;
+				break;
+			}
+			snprintf(path, size, "%s", line + 3);
+			ret = 0;
+			break;
+		}
+	}
+	free(text);
+	return ret;
+}
+
+int cgroup_lookup(const char *rel, uint64_t *id)
+{
+	char full[PATH_MAX];
+
+	if (snprintf(full, sizeof(full), "%s%s", CGROUP_ROOT, rel) >= (int)sizeof(full))
+		return -ENAMETOOLONG;
+	return drift_cgroup_resolve(full, id, NULL, 0);
+}
+
+/* ---- containers-storage (podman, CRI-O) metadata ---- */
+
+static json_object *load_json(const char *path)
+{
+	size_t len;
+	char *text = read_file_all(path, 64u << 20, &len);
+	json_object *o;
+
+	if (!text)
+		return NULL;
+	o = json_tokener_parse(text);
+	free(text);
+	return o;
+}
+
+static const char *first_name(json_object *entry)
+{
+	json_object *names, *n;
+
+	if (json_object_object_get_ex(entry, "names", &names) &&
+	    json_object_is_type(names, json_type_array) &&
+	    json_object_array_length(names) > 0) {
+		n = json_object_array_get_idx(names, 0);
+		if (json_object_is_type(n, json_type_string))
+			return json_object_get_string(n);
+	}
+	return NULL;
+}
+
+static json_object *find_by_id(json_object *arr, const char *id)
+{
+	size_t i, n;
+
+	if (!arr || !json_object_is_type(arr, json_type_array))
+		return NULL;
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(arr, i), *v;
+
+		if (json_object_object_get_ex(e, "id", &v) &&
+		    json_object_is_type(v, json_type_string) &&
+		    !strcmp(json_object_get_string(v), id))
+			return e;
+	}
+	return NULL;
+}
+
+void storage_lookup(const char *id, char **name, char **image)
+{
+	json_object *ctrs, *imgs = NULL, *c, *v, *img;
+	const char *s;
+
+	ctrs = load_json(STORAGE_ROOT "/overlay-containers/containers.json");
+	c = find_by_id(ctrs, id);
+	if (!c)
+		goto out;
+	if (!*name && (s = first_name(c)))
+		*name = xstrdup_or_null(s);
+	if (!*image && json_object_object_get_ex(c, "image", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		const char *iid = json_object_get_string(v);
+
+		imgs = load_json(STORAGE_ROOT "/overlay-images/images.json");
+		img = find_by_id(imgs, iid);
+		s = img ? first_name(img) : NULL;
+		*image = xstrdup_or_null(s ? s : iid);
+	}
+out:
+	if (ctrs)
+		json_object_put(ctrs);
+	if (imgs)
+		json_object_put(imgs);
+}
+
+/* ---- persistence ---- */
+
+static void state_path(struct driftd *d, const char *id, char *out, size_t n)
+{
+	snprintf(out, n, "%s/containers/%s.json", d->cfg.state_dir, id);
+}
+
+static void put_str(json_object *o, const char *k, const char *v)
+{
+	if (v)
+		json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static json_object *strv_json(char **v, size_t n)
+{
+	json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+int container_save(struct driftd *d, const struct container *c)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	json_object *o = json_object_new_object();
+	const char *text;
+	int fd, ret = 0;
+	size_t len;
+
+	put_str(o, "id", c->id);
+	put_str(o, "name", c->name);
+	put_str(o, "pod", c->pod);
+	put_str(o, "namespace", c->namespace_);
+	put_str(o, "image", c->image);
+	put_str(o, "cgroup", c->cgroup_path);
+	json_object_object_add(o, "cgroup_id", json_object_new_uint64(c->cgroup_id));
+	put_str(o, "set", c->set);
+	put_str(o, "mode", config_mode_name(c->mode));
+	put_str(o, "mode_source", c->mode_source);
+	put_str(o, "bundle", c->bundle);
+	json_object_object_add(o, "pid", json_object_new_int(c->pid));
+	json_object_object_add(o, "created", json_object_new_int64(c->created));
+	json_object_object_add(o, "snapshot", json_object_new_boolean(c->snapshot));
+	json_object_object_add(o, "layers", strv_json(c->layers, c->nlayers));
+	json_object_object_add(o, "exceptions",
+			       strv_json(c->exceptions, c->nexceptions));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	len = strlen(text);
+
+	state_path(d, c->id, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
+	    fsync(fd) != 0) {
+		ret = -errno;
+		log_warn("saving %s: %s", tmp, strerror(errno));
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!ret && rename(tmp, path) != 0) {
+		ret = -errno;
+		log_warn("saving %s: %s", path, strerror(errno));
+	}
+	json_object_put(o);
+	return ret;
+}
+
+static void container_unsave(struct driftd *d, const char *id)
+{
+	char path[PATH_MAX];
+
+	state_path(d, id, path, sizeof(path));
+	if (unlink(path) != 0 && errno != ENOENT)
+		log_warn("removing %s: %s", path, strerror(errno));
+}
+
+static char *jstr(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(o, k, &v) &&
+	    json_object_is_type(v, json_type_string))
+		return xstrdup_or_null(json_object_get_string(v));
+	return NULL;
+}
+
+static char **jstrv(json_object *o, const char *k, size_t *n)
+{
+	json_object *a;
+	char **v;
+	size_t i, len;
+
+	*n = 0;
+	if (!json_object_object_get_ex(o, k, &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return NULL;
+	len = json_object_array_length(a);
+	v = calloc(len + 1, sizeof(*v));
+	if (!v)
+		abort();
+	for (i = 0; i < len; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+
+		if (json_object_is_type(e, json_type_string))
+			v[(*n)++] = xstrdup_or_null(json_object_get_string(e));
+	}
+	return v;
+}
+
+static struct container *container_from_json(json_object *o)
+{
+	struct container *c = calloc(1, sizeof(*c));
+	json_object *v;
+	char *s;
+
+	if (!c)
+		abort();
+	s = jstr(o, "id");
+	if (!s || !oci_valid_id(s)) {
+		free(s);
+		free(c);
+		return NULL;
+	}
+	snprintf(c->id, sizeof(c->id), "%s", s);
+	free(s);
+	c->name = jstr(o, "name");
+	c->pod = jstr(o, "pod");
+	c->namespace_ = jstr(o, "namespace");
+	c->image = jstr(o, "image");
+	c->cgroup_path = jstr(o, "cgroup");
+	if (json_object_object_get_ex(o, "cgroup_id", &v))
+		c->cgroup_id = json_object_get_uint64(v);
+	s = jstr(o, "set");
+	snprintf(c->set, sizeof(c->set), "%s", s ? s : "");
+	free(s);
+	s = jstr(o, "mode");
+	c->mode = s ? config_mode_from_name(s) : -2;
+	free(s);
+	c->mode_source = jstr(o, "mode_source");
+	c->bundle = jstr(o, "bundle");
+	if (json_object_object_get_ex(o, "pid", &v))
+		c->pid = json_object_get_int(v);
+	if (json_object_object_get_ex(o, "created", &v))
+		c->created = json_object_get_int64(v);
+	if (json_object_object_get_ex(o, "snapshot", &v))
+		c->snapshot = json_object_get_boolean(v);
+	c->layers = jstrv(o, "layers", &c->nlayers);
+	c->exceptions = jstrv(o, "exceptions", &c->nexceptions);
+	if (!c->cgroup_path || c->cgroup_path[0] != '/' || !c->cgroup_id ||
+	    !c->set[0] || c->mode < 0) {
+		container_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int containers_load(struct driftd *d)
+{
+	char dir[PATH_MAX], path[PATH_MAX * 2];
+	struct dirent *de;
+	DIR *dh;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/containers", d->cfg.state_dir);
+	dh = opendir(dir);
+	if (!dh)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dh))) {
+		size_t l = strlen(de->d_name);
+		json_object *o;
+		struct container *c;
+
+		if (l < 6 || strcmp(de->d_name + l - 5, ".json"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		o = load_json(path);
+		c = o ? container_from_json(o) : NULL;
+		if (o)
+			json_object_put(o);
+		if (!c) {
+			log_warn("%s: unreadable container record, removed", path);
+			unlink(path);
+			continue;
+		}
+		if (container_find(d, c->id)) {
+			container_free(c);
+			continue;
+		}
+		container_link(d, c);
+		n++;
+	}
+	closedir(dh);
+	return n;
+}
+
+/* ---- binding a new container ---- */
+
+static int find_root_mount(int pid, const char *root, struct mount_entry *me)
+{
+	char fn[64];
+	size_t len;
+	char *text;
+	int ret = -1;
+
+	if (pid > 0) {
+		snprintf(fn, sizeof(fn), "/proc/%d/mountinfo", pid);
+		text = read_file_all(fn, 16u << 20, &len);
+		if (text) {
+			ret = mountinfo_find(text, len, root, me);
+			free(text);
+		}
+	}
+	if (ret != 0) {
+		text = read_file_all("/proc/self/mountinfo", 16u << 20, &len);
+		if (text) {
+			ret = mountinfo_find(text, len, root, me);
+			free(text);
+		}
+	}
+	return ret;
+}
+
+/*
+ * Computes the set of the container's root: shared image set for an
+ * overlay root, a snapshot otherwise. Fills c->set, c->layers, c->snapshot.
+ */
+static int container_set(struct driftd *d, struct container *c, int pid,
+			 const char *root, char *err, size_t errlen)
+{
+	struct mount_entry me;
+	struct overlay_layers ol;
+	int ret;
+
+	if (find_root_mount(pid, root, &me) == 0 && !strcmp(me.fstype, "overlay")) {
+		ret = overlay_parse_opts(me.super_opts, &ol, err, errlen);
+		mount_entry_free(&me);
+		if (ret)
+			return -EINVAL;
+		if (overlay_resolve(&ol, NULL, err, errlen)) {
+			/* Resolving needs our mount namespace's view. */
+			overlay_layers_free(&ol);
+			return -ENOENT;
+		}
+		ret = imageset_for_layers(d, ol.lower, ol.nlower, c->image, c->set,
+					  sizeof(c->set), err, errlen);
+		if (!ret) {
+			c->layers = ol.lower;
+			c->nlayers = ol.nlower;
+			ol.lower = NULL;
+			ol.nlower = 0;
+		}
+		overlay_layers_free(&ol);
+		return ret;
+	}
+	mount_entry_free(&me);
+	/* Not an overlay: snapshot of the root before the container runs. */
+	c->snapshot = true;
+	c->layers = calloc(1, sizeof(char *));
+	if (!c->layers)
+		abort();
+	if (!strcmp(root, "/") && pid > 0) {
+		char proot[64];
+
+		snprintf(proot, sizeof(proot), "/proc/%d/root", pid);
+		c->layers[0] = xstrdup_or_null(proot);
+	} else {
+		c->layers[0] = xstrdup_or_null(root);
+	}
+	c->nlayers = 1;
+	return imageset_for_root(d, c->layers[0], c->id, c->image, c->set,
+				 sizeof(c->set), err, errlen);
+}
+
+int container_bind(struct driftd *d, struct container *c,
+		   char *err, size_t errlen)
+{
+	size_t i;
+	int ret;
+
+	ret = dk_bind(d->k, c->cgroup_id, c->set, c->mode, c->id, false);
+	if (ret == -EEXIST)
+		ret = dk_bind(d->k, c->cgroup_id, c->set, c->mode, c->id, true);
+	if (ret) {
+		snprintf(err, errlen, "binding cgroup %s: %s", c->cgroup_path,
+			 dk_errmsg(d->k));
+		return ret;
+	}
+	for (i = 0; i < c->nexceptions; i++) {
+		ret = dk_exception_add_path(d->k, c->cgroup_id, c->exceptions[i]);
+		if (ret && ret != -EEXIST)
+			log_warn("container %s: exception %s: %s", c->id,
+				 c->exceptions[i], dk_errmsg(d->k));
+	}
+	return 0;
+}
+
+static char *read_bundle_config(const char *bundle, struct oci_config *cfg,
+				char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	size_t len;
+	char *text;
+	int ret;
+
+	if (snprintf(path, sizeof(path), "%s/config.json", bundle) >= (int)sizeof(path)) {
+		snprintf(err, errlen, "bundle path too long");
+		return NULL;
+	}
+	text = read_file_all(path, OCI_MAX_INPUT, &len);
+	if (!text) {
+		snprintf(err, errlen, "%.300s: %s", path, strerror(errno));
+		return NULL;
+	}
+	ret = oci_parse_config(text, len, cfg, err, errlen);
+	free(text);
+	if (ret)
+		return NULL;
+	return cfg->root_path;
+}
+
+int container_start(struct driftd *d, const struct oci_state *st,
+		    const char *root_in_pid, char *msg, size_t msglen,
+		    enum hook_result *res)
+{
+	struct oci_config ocfg = { 0 };
+	struct oci_annotations ann = { 0 };
+	struct container_meta meta = { 0 };
+	struct policy_result pol;
+	struct container *c, *old;
+	char root[PATH_MAX * 2], realroot[PATH_MAX], cg[PATH_MAX];
+	char err[512] = "";
+	char *sname = NULL, *simage = NULL;
+	size_t i;
+	int ret;
+
+	*res = HOOK_ERROR;
+	old = container_find(d, st->id);
+	if (st->status && !strcmp(st->status, "stopped")) {
+		if (old)
+			container_remove(d, old, "stopped (poststop hook)");
+		snprintf(msg, msglen, "container %s stopped", st->id);
+		*res = HOOK_REMOVED;
+		return 0;
+	}
+	if (st->pid <= 0) {
+		snprintf(msg, msglen, "state has no pid (use the createRuntime or prestart stage)");
+		return -EINVAL;
+	}
+
+	/* Annotations: the state's, completed by the bundle's config.json. */
+	oci_ann_merge(&ann, &st->ann);
+	if (!st->bundle || !st->bundle[0] || !read_bundle_config(st->bundle, &ocfg, err, sizeof(err))) {
+		if (!root_in_pid) {
+			snprintf(msg, msglen, "bundle config: %s", err);
+			ret = -EINVAL;
+			goto out;
+		}
+		/* Discovery of a running container: its root is its "/". */
+		snprintf(realroot, sizeof(realroot), "%s", root_in_pid);
+	} else {
+		oci_ann_merge(&ann, &ocfg.ann);
+		if (ocfg.root_path[0] == '/')
+			snprintf(root, sizeof(root), "%s", ocfg.root_path);
+		else
+			snprintf(root, sizeof(root), "%s/%s", st->bundle,
+				 ocfg.root_path);
+		if (!realpath(root, realroot)) {
+			snprintf(msg, msglen, "root %.200s: %s", root, strerror(errno));
+			ret = -ENOENT;
+			goto out;
+		}
+	}
+
+	policy_meta_from_annotations(&ann, &meta);
+	if (!meta.name || !meta.image) {
+		storage_lookup(st->id, &sname, &simage);
+		if (!meta.name)
+			meta.name = sname;
+		if (!meta.image)
+			meta.image = simage;
+	}
+	policy_decide(&d->cfg, &meta, &ann, &pol);
+	for (i = 0; i < pol.nwarnings; i++)
+		log_warn("container %s: %s", st->id, pol.warnings[i]);
+	if (pol.mode == DRIFTD_MODE_EXEMPT) {
+		snprintf(msg, msglen, "container %s exempt (%s)", st->id, pol.source);
+		log_info("%s", msg);
+		policy_result_free(&pol);
+		*res = HOOK_EXEMPT;
+		ret = 0;
+		goto out;
+	}
+
+	ret = cgroup_of_pid(st->pid, cg, sizeof(cg));
+	if (ret) {
+		snprintf(msg, msglen, "cgroup of pid %d: %s", st->pid, strerror(-ret));
+		policy_result_free(&pol);
+		goto out;
+	}
+	if (!strcmp(cg, "/")) {
+		snprintf(msg, msglen, "pid %d is in the root cgroup: refusing to bind the whole host",
+			 st->pid);
+		policy_result_free(&pol);
+		ret = -EINVAL;
+		goto out;
+	}
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		abort();
+	snprintf(c->id, sizeof(c->id), "%s", st->id);
+	c->name = xstrdup_or_null(meta.name);
+	c->pod = xstrdup_or_null(meta.pod);
+	c->namespace_ = xstrdup_or_null(meta.namespace_);
+	c->image = xstrdup_or_null(meta.image);
+	c->cgroup_path = xstrdup_or_null(cg);
+	c->mode = pol.mode;
+	c->mode_source = xstrdup_or_null(pol.source);
+	c->bundle = xstrdup_or_null(st->bundle);
+	c->pid = st->pid;
+	c->created = time(NULL);
+	c->exceptions = pol.exceptions;
+	c->nexceptions = pol.nexceptions;
+	pol.exceptions = NULL;
+	pol.nexceptions = 0;
+	policy_result_free(&pol);
+
+	ret = cgroup_lookup(cg, &c->cgroup_id);
+	if (ret) {
+		snprintf(msg, msglen, "cgroup %s: %s", cg, strerror(-ret));
+		container_free(c);
+		goto out;
+	}
+	ret = container_set(d, c, st->pid, realroot, err, sizeof(err));
+	if (ret) {
+		snprintf(msg, msglen, "allowlist: %s", err);
+		container_free(c);
+		goto out;
+	}
+	/* The same id again (createRuntime and prestart both configured). */
+	if (old && old->cgroup_id == c->cgroup_id && !strcmp(old->set, c->set) &&
+	    old->mode == c->mode) {
+		snprintf(msg, msglen, "container %s already bound (set %s, mode %s)",
+			 c->id, c->set, config_mode_name(c->mode));
+		container_free(c);
+		*res = HOOK_BOUND;
+		ret = 0;
+		goto out;
+	}
+	imageset_find(d, c->set)->users++;
+	ret = container_bind(d, c, err, sizeof(err));
+	if (ret) {
+		snprintf(msg, msglen, "%s", err);
+		d->m.bind_errors++;
+		imageset_put(d, c->set);
+		container_free(c);
+		goto out;
+	}
+	if (old) {
+		container_unlink(d, old);
+		if (old->cgroup_id != c->cgroup_id)
+			dk_unbind(d->k, old->cgroup_id);
+		imageset_put(d, old->set);
+		container_free(old);
+	}
+	container_link(d, c);
+	container_save(d, c);
+	snprintf(msg, msglen, "container %s (%s, image %s) bound: cgroup %s, set %s (%u entries), mode %s (%s)",
+		 c->id, c->name ? c->name : "-", c->image ? c->image : "-",
+		 c->cgroup_path, c->set, imageset_find(d, c->set)->entries,
+		 config_mode_name(c->mode), c->mode_source);
+	log_info("%s", msg);
+	*res = HOOK_BOUND;
+	ret = 0;
+out:
+	free(sname);
+	free(simage);
+	oci_ann_free(&ann);
+	oci_config_free(&ocfg);
+	return ret;
+}
+
+void container_remove(struct driftd *d, struct container *c, const char *why)
+{
+	int ret;
+
+	ret = dk_unbind(d->k, c->cgroup_id);
+	if (ret && ret != -ENOENT)
+		log_warn("unbinding container %s (cgroup id %llu): %s", c->id,
+			 (unsigned long long)c->cgroup_id, dk_errmsg(d->k));
+	log_info("container %s (%s) removed: %s", c->id, c->name ? c->name : "-",
+		 why);
+	d->m.unbinds++;
+	container_unlink(d, c);
+	container_unsave(d, c->id);
+	imageset_put(d, c->set);
+	c->removed = mono_s();
+	c->next = d->recent;
+	d->recent = c;
+	containers_expire_recent(d);
+}

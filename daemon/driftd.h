@@ -1,0 +1,154 @@
+/* driftd: daemon-wide state and the interfaces between its parts. */
+#ifndef DRIFTD_H
+#define DRIFTD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "config.h"
+#include "drift_netlink.h"
+#include "kernel.h"
+#include "oci.h"
+
+#define SET_PREFIX_IMAGE	"drift-img-"	/* shared, from overlay layers */
+#define SET_PREFIX_ROOT		"drift-root-"	/* per container, root snapshot */
+#define CGROUP_ROOT		"/sys/fs/cgroup"
+
+/* A container driftd governs (one binding in the kernel). */
+struct container {
+	struct container *next;
+	char id[OCI_ID_MAX + 1];
+	char *name, *pod, *namespace_, *image;
+	char *cgroup_path;		/* relative to CGROUP_ROOT, starts with / */
+	uint64_t cgroup_id;
+	char set[DRIFT_NAME_MAX];
+	int mode;
+	char *mode_source;
+	char *bundle;
+	int pid;
+	int64_t created;		/* CLOCK_REALTIME seconds */
+	char **layers;			/* lower dirs, or the root for snapshots */
+	size_t nlayers;
+	bool snapshot;			/* non-overlay root: set is per container */
+	bool stale;			/* reconcile: to be removed */
+	int64_t removed;		/* CLOCK_MONOTONIC s, in d->recent */
+	char **exceptions;
+	size_t nexceptions;
+};
+
+/* A set driftd created in the kernel. */
+struct image_set {
+	struct image_set *next;
+	char name[DRIFT_NAME_MAX];
+	uint32_t entries;
+	unsigned users;			/* containers bound to it */
+	char *image;			/* an image name seen with it */
+};
+
+/* Per-layer cache of executable file identities. */
+struct layer {
+	struct layer *next;
+	char *path;
+	uint64_t dev, ino;
+	int64_t ctime_sec;
+	uint32_t ctime_nsec;
+	struct drift_file_id *ids;
+	size_t n;
+	uint64_t last_used;		/* generation counter */
+};
+
+struct metrics {
+	uint64_t hook_requests[4];	/* by hook_result */
+	uint64_t hook_latency_bucket[12];
+	double hook_latency_sum;
+	uint64_t hook_latency_count;
+	uint64_t events[__DRIFT_REASON_MAX][__DRIFT_ACTION_MAX];
+	uint64_t events_suppressed;
+	uint64_t events_lost;		/* netlink socket overruns */
+	uint64_t layer_scans, layer_cache_hits, set_uploads, set_reuses;
+	double set_build_seconds;
+	uint64_t bind_errors, unbinds;
+	uint64_t unprotected_starts;	/* reported by the hook (fail-open) */
+};
+
+enum hook_result { HOOK_BOUND, HOOK_EXEMPT, HOOK_REMOVED, HOOK_ERROR };
+
+struct driftd {
+	struct driftd_config cfg;
+	const char *config_path;
+	struct dk *k;
+	struct dk_events *ev;
+	int hook_fd, metrics_fd;
+	FILE *events_out;
+	char hostname[256];
+	struct container *containers;
+	struct container *recent;	/* removed < RECENT_KEEP_S ago, for events */
+	struct image_set *sets;
+	struct layer *layers;
+	uint64_t layer_gen;
+	struct metrics m;
+};
+
+/* containers.c: registry, persistence, binding and unbinding */
+struct container *container_find(struct driftd *d, const char *id);
+struct container *container_find_cgroup(struct driftd *d, uint64_t cgid);
+/* Also among recently removed containers (late events). */
+const struct container *container_find_event(struct driftd *d, const char *id,
+					     uint64_t cgid);
+void containers_expire_recent(struct driftd *d);
+/* ROOT_IN_PID: the root to use when the bundle is unknown (discovery). */
+int container_start(struct driftd *d, const struct oci_state *st,
+		    const char *root_in_pid, char *msg, size_t msglen,
+		    enum hook_result *res);
+int container_bind(struct driftd *d, struct container *c, char *err,
+		   size_t errlen);
+void container_remove(struct driftd *d, struct container *c, const char *why);
+void container_free(struct container *c);
+int container_save(struct driftd *d, const struct container *c);
+int containers_load(struct driftd *d);	/* records in the state dir */
+void container_link(struct driftd *d, struct container *c);
+int cgroup_of_pid(int pid, char *path, size_t size);
+int cgroup_lookup(const char *rel, uint64_t *id);
+
+/* imageset.c: allowlists from layers, set sharing */
+int imageset_for_layers(struct driftd *d, char **layers, size_t n,
+			const char *image, char *set, size_t setlen,
+			char *err, size_t errlen);
+int imageset_for_root(struct driftd *d, const char *root, const char *id,
+		      const char *image, char *set, size_t setlen,
+		      char *err, size_t errlen);
+struct image_set *imageset_find(struct driftd *d, const char *name);
+struct image_set *imageset_adopt(struct driftd *d, const char *name,
+				 uint32_t entries);
+void imageset_put(struct driftd *d, const char *name);
+void layers_trim(struct driftd *d);
+
+/* hookserver.c */
+int hookserver_open(struct driftd *d);
+void hookserver_accept(struct driftd *d);
+
+/* reconcile.c */
+int reconcile_startup(struct driftd *d);
+void reconcile_periodic(struct driftd *d);
+
+/* events.c */
+int events_open(struct driftd *d);
+void events_on_kernel(const struct dk_event *ev, void *arg);
+void events_emit_notice(struct driftd *d, const char *kind,
+			const struct container *c, const char *id,
+			const char *message);
+
+/* metrics.c */
+int metrics_open(struct driftd *d);
+void metrics_accept(struct driftd *d);
+void metrics_hook_latency(struct driftd *d, double seconds);
+
+/* privs.c */
+int privs_drop(void);
+
+/* podman / containers-storage metadata (containers.c) */
+void storage_lookup(const char *id, char **name, char **image);
+
+#endif

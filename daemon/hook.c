@@ -1,0 +1,303 @@
+/*
+ * drift-oci-hook: OCI runtime hook (createRuntime or prestart; poststop
+ * unbinds at once). Reads the OCI state on stdin, hands it to driftd over
+ * its unix socket and waits for the answer, so that the container is bound
+ * to its image's allowlist before its first instruction runs.
+ *
+ * When driftd cannot answer (not running, timeout, error), the hook fails
+ *   closed (--fail-closed): exits 1, the runtime refuses to start the
+ *                           container;
+ *   open (--fail-open, the default): exits 0, the container starts
+ *                           unprotected; this is logged to stderr and syslog
+ *                           (LOG_CRIT) and left in STATE_DIR/unprotected/ so
+ *                           that driftd binds it and reports it when back.
+ * The environment variable DRIFT_HOOK_FAIL=open|closed sets the default.
+ * It never waits longer than --timeout-ms (default 10000) in total.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "hookproto.h"
+#include "oci.h"
+
+static double deadline;
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int left_ms(void)
+{
+	double l = (deadline - mono()) * 1000;
+
+	return l <= 0 ? 0 : (int)l + 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: drift-oci-hook [--socket PATH] [--timeout-ms N] [--fail-open|--fail-closed]\n"
+		"                      [--state-dir DIR] [--quiet]\n"
+		"OCI hook (createRuntime/prestart/poststop): OCI state on stdin.\n");
+}
+
+/* Reads stdin until EOF within the deadline. */
+static char *read_stdin(size_t *len, const char **why)
+{
+	size_t cap = 8192, n = 0;
+	char *buf = malloc(cap + 1);
+
+	if (!buf) {
+		*why = "out of memory";
+		return NULL;
+	}
+	fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+	for (;;) {
+		struct pollfd p = { .fd = 0, .events = POLLIN };
+		ssize_t r;
+
+		if (n == cap) {
+			if (cap >= HOOK_MAX_REQUEST) {
+				*why = "OCI state larger than 1 MiB";
+				break;
+			}
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+			if (!buf) {
+				*why = "out of memory";
+				return NULL;
+			}
+		}
+		r = read(0, buf + n, cap - n);
+		if (r > 0) {
+			n += (size_t)r;
+			continue;
+		}
+		if (r == 0) {
+			buf[n] = '\0';
+			*len = n;
+			return buf;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN) {
+			*why = "cannot read the OCI state on stdin";
+			break;
+		}
+		if (left_ms() == 0 || poll(&p, 1, left_ms()) == 0) {
+			*why = "timed out reading the OCI state on stdin";
+			break;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+static int ask_driftd(const char *sock, const char *req, size_t len,
+		      char *reply, size_t rsize, const char **why)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t off = 0, n = 0;
+	int fd;
+
+	if (strlen(sock) >= sizeof(sa.sun_path)) {
+		*why = "socket path too long";
+		return -1;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		*why = "socket() failed";
+		return -1;
+	}
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		if (errno == EAGAIN && left_ms() > 0) {	/* backlog full */
+			usleep(10000);
+			continue;
+		}
+		*why = errno == ENOENT || errno == ECONNREFUSED ?
+			"driftd is not running (cannot connect to its socket)" :
+			errno == EAGAIN ? "driftd is overloaded (timed out connecting)" :
+			"cannot connect to driftd";
+		close(fd);
+		return -1;
+	}
+	while (off < len) {
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		ssize_t w;
+
+		if (left_ms() == 0 || poll(&p, 1, left_ms()) <= 0) {
+			*why = "timed out sending to driftd";
+			goto fail;
+		}
+		w = send(fd, req + off, len - off, MSG_NOSIGNAL);
+		if (w < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (w <= 0) {
+			*why = "driftd closed the connection";
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	shutdown(fd, SHUT_WR);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+
+		if (left_ms() == 0 || poll(&p, 1, left_ms()) <= 0) {
+			*why = "timed out waiting for driftd's answer";
+			goto fail;
+		}
+		r = read(fd, reply + n, rsize - 1 - n);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r < 0) {
+			*why = "error reading driftd's answer";
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n == rsize - 1) {
+			*why = "driftd's answer is too long";
+			goto fail;
+		}
+	}
+	reply[n] = '\0';
+	close(fd);
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+static void leave_marker(const char *state_dir, const char *id,
+			 const char *state, size_t len)
+{
+	char path[4200], tmp[4300];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/" HOOK_UNPROTECTED_DIR, state_dir);
+	mkdir(state_dir, 0700);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/" HOOK_UNPROTECTED_DIR "/%s.json",
+		 state_dir, id);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (write(fd, state, len) == (ssize_t)len && close(fd) == 0)
+		rename(tmp, path);
+	else
+		unlink(tmp);
+}
+
+int main(int argc, char **argv)
+{
+	const char *sock = DRIFTD_DEFAULT_SOCKET, *state_dir = DRIFTD_DEFAULT_STATEDIR;
+	const char *env = getenv("DRIFT_HOOK_FAIL"), *why = NULL;
+	bool fail_closed = env && !strcmp(env, "closed"), quiet = false;
+	long timeout_ms = 10000;
+	char reply[HOOK_MAX_REPLY], id[OCI_ID_MAX + 1] = "";
+	char errbuf[256];
+	struct oci_state st;
+	size_t len = 0;
+	char *req;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--fail-closed")) {
+			fail_closed = true;
+		} else if (!strcmp(argv[i], "--fail-open")) {
+			fail_closed = false;
+		} else if (!strcmp(argv[i], "--quiet")) {
+			quiet = true;
+		} else if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
+			sock = argv[++i];
+		} else if (!strcmp(argv[i], "--state-dir") && i + 1 < argc) {
+			state_dir = argv[++i];
+		} else if (!strcmp(argv[i], "--timeout-ms") && i + 1 < argc) {
+			char *end;
+
+			timeout_ms = strtol(argv[++i], &end, 10);
+			if (*end || timeout_ms < 100 || timeout_ms > 600000) {
+				fprintf(stderr, "drift-oci-hook: --timeout-ms: 100..600000\n");
+				return 2;
+			}
+		} else if (!strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	deadline = mono() + timeout_ms / 1000.0;
+
+	req = read_stdin(&len, &why);
+	if (req) {
+		if (oci_parse_state(req, len, &st, errbuf, sizeof(errbuf)) == 0) {
+			snprintf(id, sizeof(id), "%s", st.id);
+			oci_state_free(&st);
+		} else {
+			/* driftd parses it again and answers with the details. */
+			snprintf(id, sizeof(id), "?");
+		}
+		if (ask_driftd(sock, req, len, reply, sizeof(reply), &why) == 0) {
+			json_object *o = json_tokener_parse(reply), *v;
+			bool ok = false;
+			const char *msg = "";
+
+			if (o && json_object_object_get_ex(o, "ok", &v))
+				ok = json_object_get_boolean(v);
+			if (o && json_object_object_get_ex(o, "message", &v))
+				msg = json_object_get_string(v);
+			if (ok) {
+				if (!quiet)
+					fprintf(stderr, "drift-oci-hook: %s\n", msg);
+				json_object_put(o);
+				free(req);
+				return 0;
+			}
+			snprintf(errbuf, sizeof(errbuf), "driftd: %s",
+				 o ? msg : "unreadable answer");
+			why = errbuf;
+			if (o)
+				json_object_put(o);
+		}
+	}
+	openlog("drift-oci-hook", LOG_PID, LOG_DAEMON);
+	if (fail_closed) {
+		fprintf(stderr, "drift-oci-hook: container %s REFUSED (fail-closed): %s\n",
+			id[0] ? id : "?", why);
+		syslog(LOG_ERR, "container %s refused (fail-closed): %s",
+		       id[0] ? id : "?", why);
+		free(req);
+		return 1;
+	}
+	fprintf(stderr, "drift-oci-hook: WARNING: container %s starts UNPROTECTED (fail-open): %s\n",
+		id[0] ? id : "?", why);
+	syslog(LOG_CRIT, "container %s starts UNPROTECTED (fail-open): %s",
+	       id[0] ? id : "?", why);
+	if (req && id[0] && strcmp(id, "?"))
+		leave_marker(state_dir, id, req, len);
+	free(req);
+	return 0;
+}

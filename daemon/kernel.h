@@ -1,0 +1,85 @@
+/* driftd: generic netlink client of the drift family (libnl-3 genl). */
+#ifndef DRIFTD_KERNEL_H
+#define DRIFTD_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drift_netlink.h"
+
+struct dk;
+
+struct dk_stats {
+	uint64_t v[DRIFT_STAT_MAX + 1];
+};
+
+struct dk_status {
+	char version[64];
+	int default_mode;
+	char default_set[DRIFT_NAME_MAX];
+	int locked, selftest;
+	uint32_t set_count, binding_count;
+	uint64_t memory;
+	uint32_t event_rate, event_burst;
+	struct dk_stats stats;
+};
+
+struct dk_set_info {
+	char name[DRIFT_NAME_MAX];
+	uint32_t entries, refs;
+	uint64_t memory, loaded_ns;
+};
+
+struct dk_binding_info {
+	uint64_t cgroup_id;
+	char name[DRIFT_NAME_MAX];
+	char set[DRIFT_NAME_MAX];
+	int mode;
+	struct dk_stats stats;
+};
+
+struct dk_event {
+	uint64_t time_ns, cgroup_id;
+	bool has_binding;
+	char binding[DRIFT_NAME_MAX];
+	char set[DRIFT_NAME_MAX];
+	uint32_t pid, ppid, uid;
+	char comm[64];
+	char path[DRIFT_PATH_MAX];
+	bool has_file;
+	struct drift_file_id file;
+	int reason, action, mode;
+	uint32_t suppressed;
+};
+
+/* All functions return 0 or a negative errno; dk_errmsg() has details. */
+int dk_open(struct dk **out);	/* -ENOENT: module not loaded */
+void dk_close(struct dk *k);
+const char *dk_errmsg(const struct dk *k);
+
+int dk_status(struct dk *k, struct dk_status *st);
+int dk_set_upload(struct dk *k, const char *name,
+		  const struct drift_file_id *ids, size_t n, uint32_t *count);
+int dk_set_del(struct dk *k, const char *name);
+int dk_sets(struct dk *k, void (*fn)(const struct dk_set_info *, void *),
+	    void *arg);
+int dk_bind(struct dk *k, uint64_t cgid, const char *set, int mode,
+	    const char *name, bool replace);
+int dk_unbind(struct dk *k, uint64_t cgid);
+int dk_set_mode(struct dk *k, uint64_t cgid, int mode);
+int dk_bindings(struct dk *k,
+		void (*fn)(const struct dk_binding_info *, void *), void *arg);
+int dk_get_binding(struct dk *k, uint64_t cgid, struct dk_binding_info *out);
+int dk_exception_add_path(struct dk *k, uint64_t cgid, const char *prefix);
+
+/* Event subscription on the "events" multicast group. */
+struct dk_events;
+typedef void (*dk_event_fn)(const struct dk_event *ev, void *arg);
+int dk_events_open(struct dk_events **out, dk_event_fn fn, void *arg);
+int dk_events_fd(const struct dk_events *e);
+/* Drains what is readable; returns messages lost to overruns (>= 0). */
+int dk_events_recv(struct dk_events *e);
+void dk_events_close(struct dk_events *e);
+
+#endif

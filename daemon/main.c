@@ -1,0 +1,339 @@
+/*
+ * driftd: binds every container started by an OCI runtime to the allowlist
+ * of its image in the drift kernel module. See docs/driftd.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "driftd.h"
+#include "hookproto.h"
+#include "log.h"
+
+static void config_err(void *arg, const char *msg)
+{
+	unsigned *n = arg;
+
+	(*n)++;
+	log_err("config: %s", msg);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: driftd [--config FILE] [--verbose] [--check-config] [--keep-privileges]\n"
+		"       driftd --kernel-state\n"
+		"  --config FILE      configuration (default " DRIFTD_DEFAULT_CONFIG ")\n"
+		"  --check-config     parse the configuration, report errors, exit\n"
+		"  --verbose          debug logging\n"
+		"  --keep-privileges  do not drop capabilities (debugging only)\n"
+		"  --kernel-state     print the kernel's bindings and sets as JSON, exit\n");
+}
+
+static void ks_binding(const struct dk_binding_info *b, void *arg)
+{
+	json_object *a = arg, *o = json_object_new_object();
+
+	json_object_object_add(o, "cgroup_id", json_object_new_uint64(b->cgroup_id));
+	json_object_object_add(o, "name", json_object_new_string(b->name));
+	json_object_object_add(o, "set", json_object_new_string(b->set));
+	json_object_object_add(o, "mode", json_object_new_string(config_mode_name(b->mode)));
+	json_object_object_add(o, "execs_denied",
+			       json_object_new_uint64(b->stats.v[DRIFT_STAT_EXECS_DENIED]));
+	json_object_object_add(o, "execs_audited",
+			       json_object_new_uint64(b->stats.v[DRIFT_STAT_EXECS_AUDITED]));
+	json_object_array_add(a, o);
+}
+
+static void ks_set(const struct dk_set_info *s, void *arg)
+{
+	json_object *a = arg, *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(s->name));
+	json_object_object_add(o, "entries", json_object_new_uint64(s->entries));
+	json_object_object_add(o, "refs", json_object_new_uint64(s->refs));
+	json_object_array_add(a, o);
+}
+
+/* --kernel-state: the kernel's bindings and sets as JSON (for scripts). */
+static int kernel_state(void)
+{
+	json_object *o = json_object_new_object();
+	json_object *b = json_object_new_array(), *s = json_object_new_array();
+	struct dk *k;
+	int ret = dk_open(&k);
+
+	if (ret) {
+		fprintf(stderr, "driftd: drift module: %s\n", strerror(-ret));
+		return 3;
+	}
+	if (dk_bindings(k, ks_binding, b) || dk_sets(k, ks_set, s)) {
+		fprintf(stderr, "driftd: %s\n", dk_errmsg(k));
+		dk_close(k);
+		return 1;
+	}
+	json_object_object_add(o, "bindings", b);
+	json_object_object_add(o, "sets", s);
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	dk_close(k);
+	return 0;
+}
+
+static int mkdirs(const char *dir)
+{
+	char p[4096];
+	char *s;
+
+	snprintf(p, sizeof(p), "%s", dir);
+	for (s = p + 1; *s; s++) {
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, 0755) != 0 && errno != EEXIST)
+				return -errno;
+			*s = '/';
+		}
+	}
+	if (mkdir(p, 0700) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void reload(struct driftd *d)
+{
+	struct driftd_config nc;
+	unsigned errs = 0;
+
+	config_init(&nc);
+	if (config_load_file(&nc, d->config_path, config_err, &errs) < 0) {
+		log_err("reload: %s: %s; keeping the old configuration",
+			d->config_path, strerror(errno));
+		config_free(&nc);
+		return;
+	}
+	/* Sockets, directories and outputs need a restart. */
+	d->cfg.default_mode = nc.default_mode;
+	d->cfg.events_format = nc.events_format;
+	d->cfg.reconcile_ms = nc.reconcile_ms;
+	d->cfg.request_timeout_ms = nc.request_timeout_ms;
+	d->cfg.annotations = nc.annotations;
+	d->cfg.annotations_can_disable = nc.annotations_can_disable;
+	d->cfg.hash = nc.hash;
+	{
+		struct drift_rule *r = d->cfg.rules;
+		size_t n = d->cfg.nrules;
+
+		d->cfg.rules = nc.rules;
+		d->cfg.nrules = nc.nrules;
+		nc.rules = r;
+		nc.nrules = n;
+	}
+	config_free(&nc);
+	log_info("configuration reloaded (%u errors); applies to new containers",
+		 errs);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "keep-privileges", no_argument, NULL, 'K' },
+		{ "kernel-state", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct driftd d = { .hook_fd = -1, .metrics_fd = -1 };
+	bool check = false, keep = false, explicit_cfg = false;
+	unsigned errs = 0;
+	struct dk_status st;
+	char dir[4200];
+	sigset_t mask;
+	double next;
+	int o, ret, sfd;
+
+	d.config_path = DRIFTD_DEFAULT_CONFIG;
+	while ((o = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': d.config_path = optarg; explicit_cfg = true; break;
+		case 'C': check = true; break;
+		case 'v': dlog_verbosity = DLOG_DEBUG; break;
+		case 'K': keep = true; break;
+		case 'S': return kernel_state();
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	config_init(&d.cfg);
+	if (config_load_file(&d.cfg, d.config_path, config_err, &errs) < 0 &&
+	    (explicit_cfg || errno != ENOENT)) {
+		log_err("%s: %s", d.config_path, strerror(errno));
+		return 1;
+	}
+	if (check) {
+		printf("%s: %u error(s)\n", d.config_path, errs);
+		return errs ? 1 : 0;
+	}
+	gethostname(d.hostname, sizeof(d.hostname) - 1);
+	signal(SIGPIPE, SIG_IGN);
+
+	snprintf(dir, sizeof(dir), "%s/containers", d.cfg.state_dir);
+	if ((ret = mkdirs(dir)) != 0) {
+		log_err("state directory %s: %s", dir, strerror(-ret));
+		return 1;
+	}
+	snprintf(dir, sizeof(dir), "%s/" HOOK_UNPROTECTED_DIR, d.cfg.state_dir);
+	mkdirs(dir);
+
+	ret = dk_open(&d.k);
+	if (ret) {
+		log_err("drift kernel module: %s", ret == -ENOENT ?
+			"not loaded (generic netlink family \"drift\" not found)" :
+			strerror(-ret));
+		return 3;
+	}
+	ret = dk_status(d.k, &st);
+	if (ret) {
+		log_err("drift status: %s", dk_errmsg(d.k));
+		return ret == -EPERM ? 4 : 1;
+	}
+	log_info("drift module %s: self-test %s, %u sets, %u bindings",
+		 st.version, st.selftest ? "passed" : "NOT passed",
+		 st.set_count, st.binding_count);
+
+	if ((ret = events_open(&d)) != 0) {
+		log_err("events output %s: %s", d.cfg.events_output, strerror(-ret));
+		return 1;
+	}
+	ret = dk_events_open(&d.ev, events_on_kernel, &d);
+	if (ret) {
+		log_err("subscribing to drift events: %s", strerror(-ret));
+		return ret == -EPERM ? 4 : 1;
+	}
+	if ((ret = hookserver_open(&d)) != 0) {
+		log_err("hook socket %s: %s", d.cfg.socket_path, strerror(-ret));
+		return 1;
+	}
+	if ((ret = metrics_open(&d)) != 0) {
+		log_err("metrics-listen %s: %s", d.cfg.metrics_listen, strerror(-ret));
+		return 1;
+	}
+	if (reconcile_startup(&d) != 0)
+		log_err("start-up reconciliation failed; continuing");
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (!keep && (ret = privs_drop()) != 0)
+		log_warn("dropping privileges: %s", strerror(-ret));
+	log_info("ready: hook socket %s, metrics %s, default mode %s, events %s (%s)",
+		 d.cfg.socket_path, d.cfg.metrics_listen ? d.cfg.metrics_listen : "off",
+		 config_mode_name(d.cfg.default_mode),
+		 strcmp(d.cfg.events_output, "-") ? d.cfg.events_output : "stdout",
+		 d.cfg.events_format == EVENTS_FALCO ? "falco" : "json");
+
+	next = mono() + d.cfg.reconcile_ms / 1000.0;
+	for (;;) {
+		struct pollfd p[4] = {
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = dk_events_fd(d.ev), .events = POLLIN },
+			{ .fd = d.hook_fd, .events = POLLIN },
+			{ .fd = d.metrics_fd, .events = POLLIN },
+		};
+		int timeout = (int)((next - mono()) * 1000);
+
+		if (timeout < 0)
+			timeout = 0;
+		ret = poll(p, 4, timeout);
+		if (ret < 0 && errno != EINTR) {
+			log_err("poll: %s", strerror(errno));
+			break;
+		}
+		if (p[1].revents)
+			d.m.events_lost += (uint64_t)dk_events_recv(d.ev);
+		if (p[2].revents)
+			hookserver_accept(&d);
+		if (p[3].revents)
+			metrics_accept(&d);
+		if (p[0].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGHUP) {
+					reload(&d);
+				} else {
+					log_info("signal %u: exiting; bindings stay in the kernel",
+						 si.ssi_signo);
+					break;
+				}
+			}
+		}
+		if (mono() >= next) {
+			reconcile_periodic(&d);
+			next = mono() + d.cfg.reconcile_ms / 1000.0;
+		}
+	}
+	unlink(d.cfg.socket_path);
+	while (d.containers) {
+		struct container *c = d.containers;
+
+		d.containers = c->next;
+		container_free(c);
+	}
+	while (d.recent) {
+		struct container *c = d.recent;
+
+		d.recent = c->next;
+		container_free(c);
+	}
+	while (d.sets) {
+		struct image_set *s = d.sets;
+
+		d.sets = s->next;
+		free(s->image);
+		free(s);
+	}
+	while (d.layers) {
+		struct layer *l = d.layers;
+
+		d.layers = l->next;
+		free(l->path);
+		free(l->ids);
+		free(l);
+	}
+	if (d.events_out && d.events_out != stdout)
+		fclose(d.events_out);
+	close(sfd);
+	if (d.metrics_fd >= 0)
+		close(d.metrics_fd);
+	close(d.hook_fd);
+	dk_events_close(d.ev);
+	dk_close(d.k);
+	config_free(&d.cfg);
+	return 0;
+}

@@ -1,0 +1,251 @@
+# shellcheck shell=bash
+# Helpers for the driftd integration tests (t6*-*.sh) with real runtimes
+# (crun, runc, podman) in the QEMU guest. Source it; it sets -eu.
+#
+#   rt_init                 module loaded, image layer, payload server, config
+#   rt_start_driftd [ARGS]  start driftd (events in $EVENTS, log in $DLOG)
+#   rt_stop_driftd [SIG]    stop it (default TERM; KILL for a crash)
+#   rt_bundle NAME [K=V..]  OCI bundle /tmp/rt/b/NAME (overlay root on the
+#                           image layer, drift hook); K=V are annotations;
+#                           the payload script is $RT_PAYLOAD (see below)
+#   rt_events FILTER..      count event lines whose fields match K=V
+#   rt_bindings             number of bindings in the kernel
+#   rt_sets                 number of sets in the kernel
+#
+# The container payload ($RT_PAYLOAD, run by the image's /bin/sh) tries,
+# in order: an image binary; a binary written into the container
+# (/tmp/x/true: busybox plus one byte, named after an applet); a file
+# "downloaded" (busybox wget from the guest) and chmod'ed (/tmp/y/true); a
+# dropped "#!" script (/tmp/s.sh); a memfd exec of the image's busybox. It prints one RESULT line per attempt:
+#   IMG=ok  COPY=ran|denied  DL=ran|denied  SCRIPT=ran|denied  MEMFD=ran|denied
+set -eu
+
+REPO=${DRIFT_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+DRIFTD=$REPO/daemon/driftd
+HOOK=$REPO/daemon/drift-oci-hook
+RT=/tmp/rt
+IMG=$RT/img
+EVENTS=$RT/events.jsonl
+DLOG=$RT/driftd.log
+CONF=$RT/driftd.conf
+SOCK=/run/drift/driftd.sock
+DRIFTD_PID=
+HTTP_PID=
+
+log() { echo "[$(date +%T)] $*"; }
+fail() {
+	echo "FAIL: $*"
+	if [ -s "$DLOG" ]; then echo "--- driftd log (tail)"; tail -n 40 "$DLOG"; fi
+	if [ -s "$EVENTS" ]; then echo "--- events (tail)"; tail -n 10 "$EVENTS"; fi
+	exit 1
+}
+
+rt_cleanup() {
+	[ -n "$HTTP_PID" ] && kill "$HTTP_PID" 2>/dev/null || true
+	[ -n "$DRIFTD_PID" ] && kill "$DRIFTD_PID" 2>/dev/null || true
+	wait 2>/dev/null || true
+}
+
+rt_init() {
+	[ "${DRIFT_IN_GUEST:-}" = 1 ] || { echo "SKIP: not in the drift QEMU guest"; exit 77; }
+	[ -x "$DRIFTD" ] && [ -x "$HOOK" ] || fail "build daemon/ first (make -C daemon)"
+	if ! grep -q '^drift ' /proc/modules; then
+		insmod "${DRIFT_KO:-$REPO/kmod/drift.ko}" || fail "insmod drift.ko"
+	fi
+	trap rt_cleanup EXIT
+	# run-all unloads the module between tests: start from a clean state.
+	rm -rf /run/drift "$DLOG" "$DLOG.out"
+	mkdir -p "$RT" "$IMG/bin" "$IMG/tmp" "$RT/www"
+	if [ ! -e "$IMG/bin/busybox" ]; then
+		cp /usr/bin/busybox "$IMG/bin/busybox"
+		for a in sh ls cat echo sleep cp chmod wget true printf rm head mkdir mv; do
+			ln -s busybox "$IMG/bin/$a"
+		done
+		# memfd probe from tests/tools (static), built here if needed
+		if [ -x "$REPO/tests/tools/memfd_exec" ]; then
+			cp "$REPO/tests/tools/memfd_exec" "$IMG/bin/memfd_exec"
+		else
+			cc -static -O2 -D_GNU_SOURCE -I"$REPO/tests/tools" -o "$IMG/bin/memfd_exec" \
+				"$REPO/tests/tools/memfd_exec.c" || fail "building memfd_exec"
+		fi
+		chmod 755 "$IMG/bin/memfd_exec"
+		chmod 1777 "$IMG/tmp"
+	fi
+	# The "download": a busybox with one byte more (another content).
+	cp /usr/bin/busybox "$RT/www/payload"
+	printf 'x' >>"$RT/www/payload"
+	busybox httpd -f -p 127.0.0.1:8088 -h "$RT/www" &
+	HTTP_PID=$!
+	cat >"$CONF" <<-CONF
+	# driftd configuration used by the integration tests
+	mode audit
+	socket $SOCK
+	state-dir /run/drift
+	events $EVENTS
+	metrics-listen 127.0.0.1:9477
+	reconcile-interval-ms 300
+	CONF
+	: >"$EVENTS"
+}
+
+rt_start_driftd() {
+	local i before
+	before=$(grep -c 'ready:' "$DLOG" 2>/dev/null || true)
+	"$DRIFTD" --config "$CONF" "$@" >>"$DLOG.out" 2>>"$DLOG" &
+	DRIFTD_PID=$!
+	for i in $(seq 1 100); do
+		if [ -S "$SOCK" ] && [ "$(grep -c 'ready:' "$DLOG" 2>/dev/null)" -gt "${before:-0}" ]; then
+			return 0
+		fi
+		kill -0 "$DRIFTD_PID" 2>/dev/null || fail "driftd exited at start"
+		sleep 0.1
+	done
+	fail "driftd not ready after 10 s"
+}
+
+rt_stop_driftd() {
+	local sig=${1:-TERM}
+	[ -n "$DRIFTD_PID" ] || return 0
+	kill -"$sig" "$DRIFTD_PID" 2>/dev/null || true
+	wait "$DRIFTD_PID" 2>/dev/null || true
+	DRIFTD_PID=
+}
+
+# The attempts made inside each container.
+RT_PAYLOAD='
+r() { echo "RESULT $*"; }
+/bin/true && r IMG=ok || r IMG=failed
+mkdir -p /tmp/x /tmp/y
+cp /bin/busybox /tmp/x/true && echo >>/tmp/x/true && chmod 755 /tmp/x/true
+if /tmp/x/true 2>/dev/null; then r COPY=ran; else r COPY=denied; fi
+wget -q -O /tmp/y/true http://127.0.0.1:8088/payload && chmod +x /tmp/y/true
+if /tmp/y/true 2>/dev/null; then r DL=ran; else r DL=denied; fi
+printf "#!/bin/sh\necho hi\n" >/tmp/s.sh && chmod +x /tmp/s.sh
+if /tmp/s.sh >/dev/null 2>&1; then r SCRIPT=ran; else r SCRIPT=denied; fi
+if memfd_exec /bin/busybox true >/dev/null 2>&1; then r MEMFD=ran; else r MEMFD=denied; fi
+'
+
+# rt_bundle NAME [--fail-open] [--args "sh command"] [--lower DIR] [--plain]
+#           [ANNOTATION=VALUE ...]   (--plain: the root is a copy, not an overlay)
+rt_bundle() {
+	local name=$1; shift
+	local hookargs='"--fail-closed"' cmd=$RT_PAYLOAD ann='{}' kv lower=$IMG plain=
+	local b=$RT/b/$name
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--fail-open) hookargs='"--fail-open"'; shift ;;
+		--args) cmd=$2; shift 2 ;;
+		--lower) lower=$2; shift 2 ;;
+		--plain) plain=1; shift ;;
+		*) kv=$1; shift
+		   ann=$(python3 -c 'import json,sys; a=json.loads(sys.argv[1]); k,v=sys.argv[2].split("=",1); a[k]=v; print(json.dumps(a))' "$ann" "$kv") ;;
+		esac
+	done
+	mountpoint -q "$b/rootfs" 2>/dev/null && umount "$b/rootfs"
+	rm -rf "$b"
+	mkdir -p "$b/rootfs" "$b/upper" "$b/work"
+	if [ -n "$plain" ]; then
+		cp -a "$lower/." "$b/rootfs/"	# a plain directory root (no overlay)
+	else
+		mount -t overlay -o "lowerdir=$lower,upperdir=$b/upper,workdir=$b/work" "ovl-$name" "$b/rootfs"
+	fi
+	(cd "$b" && crun spec >/dev/null)
+	python3 - "$b/config.json" "$HOOK" "$hookargs" "$ann" "$cmd" <<-'PY'
+	import json, sys
+	path, hook, hookargs, ann, cmd = sys.argv[1:6]
+	c = json.load(open(path))
+	c["process"]["args"] = ["/bin/sh", "-c", cmd]
+	c["process"]["terminal"] = False
+	c["process"]["env"] = ["PATH=/bin", "TERM=dumb"]
+	c["root"]["readonly"] = False
+	# share the guest's network namespace: the "download" is from 127.0.0.1
+	c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
+	c["hooks"] = {"createRuntime": [{"path": hook,
+		"args": ["drift-oci-hook"] + json.loads("[" + hookargs + "]"),
+		"timeout": 60}]}
+	c["annotations"] = json.loads(ann)
+	json.dump(c, open(path, "w"), indent=1)
+	PY
+}
+
+# rt_bundle_clone SRC NAME: a bundle like SRC (same config.json) with its own
+# overlay root on the image layer (cheap: no crun spec, no python).
+rt_bundle_clone() {
+	local b=$RT/b/$2
+	mountpoint -q "$b/rootfs" 2>/dev/null && umount "$b/rootfs"
+	rm -rf "$b"
+	mkdir -p "$b/rootfs" "$b/upper" "$b/work"
+	mount -t overlay -o "lowerdir=$IMG,upperdir=$b/upper,workdir=$b/work" "ovl-$2" "$b/rootfs"
+	cp "$RT/b/$1/config.json" "$b/config.json"
+}
+
+rt_unbundle() {
+	local b=$RT/b/$1
+	mountpoint -q "$b/rootfs" 2>/dev/null && umount "$b/rootfs"
+	rm -rf "$b"
+}
+
+# rt_expect OUTPUT KEY=VALUE...: the payload printed these RESULT lines.
+rt_expect() {
+	local out=$1 kv; shift
+	for kv in "$@"; do
+		grep -q "^RESULT $kv\$" <<<"$out" || {
+			echo "--- container output"; echo "$out"
+			fail "expected RESULT $kv"
+		}
+	done
+}
+
+# rt_events K=V...: number of event lines whose fields all match.
+rt_events() {
+	python3 - "$EVENTS" "$@" <<-'PY'
+	import json, sys
+	n = 0
+	want = [a.split("=", 1) for a in sys.argv[2:]]
+	for line in open(sys.argv[1]):
+	    try:
+	        e = json.loads(line)
+	    except ValueError:
+	        print("bad event line: " + line.strip(), file=sys.stderr)
+	        sys.exit(3)
+	    if all(str(e.get(k)) == v for k, v in want):
+	        n += 1
+	print(n)
+	PY
+}
+
+# rt_wait_events N K=V...: wait (5 s) until at least N matching events.
+rt_wait_events() {
+	local n=$1 i c; shift
+	for i in $(seq 1 50); do
+		c=$(rt_events "$@")
+		[ "$c" -ge "$n" ] && return 0
+		sleep 0.1
+	done
+	fail "expected >= $n events matching $*, got $c"
+}
+
+rt_metrics() { busybox wget -q -O - http://127.0.0.1:9477/metrics; }
+
+# Kernel state (driftd --kernel-state prints it as JSON; works while the
+# daemon itself is stopped).
+rt_kstate() { timeout 20 "$DRIFTD" --kernel-state || fail "driftd --kernel-state failed or hung"; }
+rt_bindings() { rt_kstate | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["bindings"]))'; }
+rt_sets() { rt_kstate | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["sets"]))'; }
+# rt_binding_mode CONTAINER_ID: mode of the kernel binding named so, or "none".
+rt_binding_mode() {
+	rt_kstate | python3 -c 'import json,sys
+b=[x for x in json.load(sys.stdin)["bindings"] if x["name"]==sys.argv[1]]
+print(b[0]["mode"] if b else "none")' "$1"
+}
+
+# rt_wait_bindings N: wait (10 s) until the kernel has N bindings.
+rt_wait_bindings() {
+	local want=$1 i c
+	for i in $(seq 1 100); do
+		c=$(rt_bindings)
+		[ "$c" = "$want" ] && return 0
+		sleep 0.1
+	done
+	fail "expected $want bindings in the kernel, have $c"
+}

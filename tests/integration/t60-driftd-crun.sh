@@ -1,0 +1,83 @@
+#!/bin/bash
+# driftd + drift-oci-hook with crun: the hook binds the container before its
+# first exec; image binaries run; a written binary, a downloaded file, a
+# dropped script and a memfd payload are denied in enforce mode and reported
+# in audit mode with events naming the container and image; annotations
+# select the mode; the binding and the set go away with the container;
+# metrics answer.
+. "$(dirname "$0")/lib-runtime.sh"
+rt_init
+rt_start_driftd
+
+log "driftd keeps only CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH"
+grep -E '^(CapEff|CapPrm|CapBnd|NoNewPrivs)' /proc/$DRIFTD_PID/status
+grep -q '^CapEff:.*0000000000081004$' /proc/$DRIFTD_PID/status || fail "effective capabilities not dropped"
+grep -q '^CapBnd:.*0000000000081004$' /proc/$DRIFTD_PID/status || fail "bounding set not dropped"
+grep -q '^NoNewPrivs:.*1$' /proc/$DRIFTD_PID/status || fail "no_new_privs not set"
+
+log "a running container: bound before its first exec, its mode in the kernel"
+rt_bundle long drift.io/mode=enforce --args 'sleep 120'
+crun run -d -b "$RT/b/long" long >/dev/null 2>&1 || fail "crun run -d"
+[ "$(rt_binding_mode long)" = enforce ] || fail "no enforce binding for a running container: $(rt_kstate)"
+
+log "enforce (annotation drift.io/mode=enforce)"
+rt_bundle enf drift.io/mode=enforce drift.io/image=localhost/bb:1 drift.io/name=web
+out=$(crun run -b "$RT/b/enf" enf 2>&1) || true
+echo "$out"
+rt_expect "$out" IMG=ok COPY=denied DL=denied SCRIPT=denied MEMFD=denied
+rt_wait_events 4 container_id=enf action=deny
+for r in not_in_image fileless; do
+	[ "$(rt_events container_id=enf action=deny reason=$r image=localhost/bb:1 container_name=web)" -ge 1 ] ||
+		fail "no deny event with reason $r naming container and image"
+done
+[ "$(rt_events container_id=enf path=/tmp/x/true action=deny)" -ge 1 ] || fail "no event for /tmp/x/true"
+[ "$(rt_events container_id=enf path=/tmp/y/true action=deny)" -ge 1 ] || fail "no event for /tmp/y/true"
+[ "$(rt_events container_id=enf path=/tmp/s.sh action=deny)" -ge 1 ] || fail "no event for /tmp/s.sh"
+grep -q 'container enf (web, image localhost/bb:1) bound' "$DLOG" || fail "driftd did not log the binding"
+
+log "the binding exists before the container's first exec"
+rt_bundle first drift.io/mode=enforce drift.io/image=localhost/bb:1
+mkdir -p "$RT/b/first/rootfs/tmp/x"
+cp /usr/bin/busybox "$RT/b/first/rootfs/tmp/x/true"; echo >>"$RT/b/first/rootfs/tmp/x/true"
+python3 - "$RT/b/first/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["process"]["args"] = ["/tmp/x/true"]; json.dump(c, open(sys.argv[1], "w"))
+PY
+if out=$(crun run -b "$RT/b/first" first 2>&1); then fail "a dropped binary ran as the container's first process"; fi
+echo "$out"
+rt_wait_events 1 container_id=first path=/tmp/x/true action=deny
+crun delete -f first >/dev/null 2>&1 || true
+
+log "audit (node default, no annotation)"
+rt_bundle aud drift.io/image=localhost/bb:1
+out=$(crun run -b "$RT/b/aud" aud 2>&1) || true
+echo "$out"
+rt_expect "$out" IMG=ok COPY=ran DL=ran SCRIPT=ran MEMFD=ran
+rt_wait_events 4 container_id=aud action=audit mode=audit
+[ "$(rt_events container_id=aud action=deny)" = 0 ] || fail "deny events in audit mode"
+[ "$(rt_events container_id=aud reason=fileless action=audit)" -ge 1 ] || fail "no fileless audit event"
+
+log "off (annotation drift.io/mode=off)"
+rt_bundle off drift.io/mode=off
+out=$(crun run -b "$RT/b/off" off 2>&1) || true
+rt_expect "$out" IMG=ok COPY=ran DL=ran SCRIPT=ran MEMFD=ran
+sleep 0.5
+[ "$(rt_events container_id=off)" = 0 ] || fail "events in mode off"
+
+log "one image set shared by every container of the image"
+rt_wait_bindings 1
+[ "$(grep -c 'set drift-img-.* loaded' "$DLOG")" = 1 ] || fail "the image set was loaded more than once"
+[ "$(rt_sets)" = 1 ] || fail "expected one set: $(rt_kstate)"
+m=$(rt_metrics)
+echo "$m" | grep -E '^drift_(layer_scans|set_reuses|set_uploads)_total'
+grep -q '^drift_layer_scans_total 1$' <<<"$m" || fail "the layer was scanned more than once"
+grep -q '^drift_set_reuses_total [3-9]' <<<"$m" || fail "the set was not reused"
+grep -q '^drift_container_execs_total{container_id="long"' <<<"$m" || fail "no per-container metrics"
+grep -q '^drift_hook_latency_seconds_count [1-9]' <<<"$m" || fail "no hook latency metric"
+grep -q '^drift_events_total{reason="not_in_image",action="deny"} [1-9]' <<<"$m" || fail "no event metrics"
+crun kill long KILL; sleep 0.3; crun delete -f long >/dev/null 2>&1 || true
+rt_wait_bindings 0
+[ "$(rt_sets)" = 0 ] || fail "sets left in the kernel: $(rt_kstate)"
+for n in enf first aud off long; do rt_unbundle $n; done
+rt_stop_driftd
+log "PASS"

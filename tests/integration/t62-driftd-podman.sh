@@ -1,0 +1,45 @@
+#!/bin/bash
+# driftd with podman (--hooks-dir) running a locally imported image: the
+# image's binaries run; drift attempts are denied in enforce mode and
+# reported in audit mode; events carry podman's container name and the
+# image name (from containers-storage); nothing left in the kernel.
+. "$(dirname "$0")/lib-runtime.sh"
+rt_init
+rt_start_driftd
+
+mkdir -p "$RT/hooks.d"
+cat >"$RT/hooks.d/drift.json" <<JSON
+{"version": "1.0.0",
+ "hook": {"path": "$HOOK", "args": ["drift-oci-hook", "--fail-closed"], "timeout": 60},
+ "when": {"always": true},
+ "stages": ["createRuntime"]}
+JSON
+if ! podman image exists localhost/bb:1; then
+	tar -C "$IMG" -cf "$RT/img.tar" .
+	podman import "$RT/img.tar" localhost/bb:1 >/dev/null || fail "podman import"
+fi
+prun() { podman run --rm --network host --hooks-dir "$RT/hooks.d" "$@"; }
+
+log "podman, enforce by annotation"
+out=$(prun --name p-enf --annotation drift.io/mode=enforce localhost/bb:1 /bin/sh -c "$RT_PAYLOAD" 2>&1) || true
+echo "$out"
+rt_expect "$out" IMG=ok COPY=denied DL=denied SCRIPT=denied MEMFD=denied
+rt_wait_events 4 container_name=p-enf action=deny image=localhost/bb:1
+[ "$(rt_events container_name=p-enf reason=fileless action=deny)" -ge 1 ] || fail "no fileless event"
+
+log "podman, audit (node default)"
+out=$(prun --name p-aud localhost/bb:1 /bin/sh -c "$RT_PAYLOAD" 2>&1) || true
+echo "$out"
+rt_expect "$out" IMG=ok COPY=ran DL=ran SCRIPT=ran MEMFD=ran
+rt_wait_events 4 container_name=p-aud action=audit image=localhost/bb:1
+
+log "podman, exceptions by annotation"
+out=$(prun --name p-exc --annotation drift.io/mode=enforce --annotation "drift.io/exceptions=/tmp/s.sh /tmp/x/" \
+	localhost/bb:1 /bin/sh -c "$RT_PAYLOAD" 2>&1) || true
+echo "$out"
+rt_expect "$out" IMG=ok COPY=ran DL=denied SCRIPT=ran MEMFD=denied
+
+rt_wait_bindings 0
+[ "$(rt_sets)" = 0 ] || fail "sets left: $(rt_kstate)"
+rt_stop_driftd
+log "PASS"
