@@ -18,6 +18,7 @@
 #include "driftd.h"
 #include "hookproto.h"
 #include "log.h"
+#include "notify.h"
 
 static void config_err(void *arg, const char *msg)
 {
@@ -256,6 +257,8 @@ int main(int argc, char **argv)
 		 config_mode_name(d.cfg.default_mode),
 		 strcmp(d.cfg.events_output, "-") ? d.cfg.events_output : "stdout",
 		 d.cfg.events_format == EVENTS_FALCO ? "falco" : "json");
+	if ((ret = notify_service_manager("READY=1\nSTATUS=hook socket listening")) != 0)
+		log_warn("NOTIFY_SOCKET: %s", strerror(-ret));
 
 	next = mono() + d.cfg.reconcile_ms / 1000.0;
 	for (;;) {
@@ -285,8 +288,11 @@ int main(int argc, char **argv)
 
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
+					notify_service_manager("RELOADING=1");
 					reload(&d);
+					notify_service_manager("READY=1");
 				} else {
+					notify_service_manager("STOPPING=1");
 					log_info("signal %u: exiting; bindings stay in the kernel",
 						 si.ssi_signo);
 					break;
