@@ -14,12 +14,13 @@ static const char usage_all[] =
 "  driftctl [--json] status                     module state and counters\n"
 "  driftctl [--json] sets [NAME]                loaded sets\n"
 "  driftctl [--json] bindings [CGROUP]          cgroup bindings\n"
+"  driftctl [--json] containers                 containers driftd governs\n"
 "  driftctl set load NAME [--no-hash] [--xdev]\n"
 "                    (FILE... | --from-list LISTFILE | --from-dir DIR)\n"
 "  driftctl set del NAME\n"
 "  driftctl bind CGROUP SET [--mode off|audit|enforce] [--name NAME] [--replace]\n"
 "  driftctl unbind CGROUP\n"
-"  driftctl mode CGROUP off|audit|enforce\n"
+"  driftctl mode CGROUP|ns:NAMESPACE off|audit|enforce\n"
 "  driftctl default [--mode MODE] [--set SET|--no-set] [--event-rate N]\n"
 "                   [--event-burst N]\n"
 "  driftctl exception add|del CGROUP (--file PATH | --path PREFIX)\n"
@@ -27,8 +28,9 @@ static const char usage_all[] =
 "  driftctl [--json] monitor [--count N] [--timeout SECONDS]\n"
 "  driftctl help [COMMAND]  |  driftctl COMMAND --help  |  driftctl --version\n"
 "\n"
-"CGROUP is a cgroup v2 path (absolute, or relative to /sys/fs/cgroup) or\n"
-"id:NUMBER. Every command but status needs CAP_NET_ADMIN.\n"
+"CGROUP is a cgroup v2 path (absolute, or relative to /sys/fs/cgroup),\n"
+"id:NUMBER, or ct:CONTAINER (a container driftd governs: id, name or id\n"
+"prefix). Every command but status needs CAP_NET_ADMIN.\n"
 "Exit codes: 0 ok, 1 refused by the kernel, 2 usage, 3 module not loaded,\n"
 "4 permission denied, 5 not found.\n";
 
@@ -89,10 +91,20 @@ static const struct topic topics[] = {
 "usage: driftctl unbind CGROUP\n"
 "\n"
 "Removes the binding of CGROUP.\n" },
+	{ "containers",
+"usage: driftctl [--json] containers\n"
+"\n"
+"Lists the containers driftd governs (its records in $DRIFT_STATE_DIR,\n"
+"default /run/drift) with their name, namespace and image, joined with the\n"
+"kernel's bindings: the mode in force (UNBOUND if the kernel has no\n"
+"binding) and the counters. With --json every counter is shown.\n" },
 	{ "mode",
 "usage: driftctl mode CGROUP off|audit|enforce\n"
+"       driftctl mode ns:NAMESPACE off|audit|enforce\n"
 "\n"
-"Changes the mode of the binding of CGROUP; it applies to the next exec.\n"
+"Changes the mode of the binding of CGROUP (or of every container driftd\n"
+"governs in a Kubernetes namespace); it applies to the next exec. driftd\n"
+"keeps a mode changed here.\n"
 "  off      not checked\n"
 "  audit    allowed and reported\n"
 "  enforce  denied with EACCES and reported\n" },
@@ -154,6 +166,7 @@ const char *ctl_cmd_topic(enum ctl_cmd cmd)
 	case CTL_STATUS: return "status";
 	case CTL_SETS: return "sets";
 	case CTL_BINDINGS: return "bindings";
+	case CTL_CONTAINERS: return "containers";
 	case CTL_SET_LOAD: case CTL_SET_DEL: return "set";
 	case CTL_BIND: return "bind";
 	case CTL_UNBIND: return "unbind";
@@ -305,8 +318,8 @@ static int parse_simple(struct ctl_req *req, int argc, char **argv,
 		case 'j':
 			if (!json_ok)
 				return usage_err(err, topic, "--json is for "
-						 "status, sets, bindings and "
-						 "monitor");
+						 "status, sets, bindings, "
+						 "containers and monitor");
 			req->json = true;
 			break;
 		case 'h':
@@ -669,6 +682,7 @@ static const struct cmd_word words[] = {
 	{ "status", CTL_STATUS },
 	{ "sets", CTL_SETS },
 	{ "bindings", CTL_BINDINGS },
+	{ "containers", CTL_CONTAINERS },
 	{ "set", CTL_SET_LOAD },
 	{ "bind", CTL_BIND },
 	{ "unbind", CTL_UNBIND },
@@ -736,10 +750,12 @@ int ctl_parse_args(int argc, char **argv, struct ctl_req *req,
 	case CTL_VERSION:
 		return want_args(err, NULL, argc, argv, 0, 0, "");
 	case CTL_STATUS:
+	case CTL_CONTAINERS:
 	case CTL_LOCK:
 	case CTL_UNLOCK:
 		ret = parse_simple(req, argc, argv, ctl_cmd_topic(w->cmd),
-				   w->cmd == CTL_STATUS, err);
+				   w->cmd == CTL_STATUS ||
+				   w->cmd == CTL_CONTAINERS, err);
 		if (ret || req->cmd == CTL_HELP)
 			return ret;
 		return want_args(err, ctl_cmd_topic(w->cmd), argc, argv, 0, 0, "");

@@ -51,6 +51,34 @@ static int cmp_binding(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+int bindings_fetch(struct nl *nl, struct binding_info **v, size_t *n)
+{
+	struct bindings_ctx ctx = { .ret = 0 };
+	struct nlmsghdr *nlh;
+	int ret;
+
+	nlh = msg_get_binding(nl->sbuf, NL_SEND_BUF, nl->family, NULL, 0);
+	ret = nlh ? nl_request(nl, nlh, bindings_cb, &ctx) : -errno;
+	if (!ret)
+		ret = ctx.ret;
+	if (ret) {
+		bindings_free(ctx.v, ctx.n);
+		return ret;
+	}
+	*v = ctx.v;
+	*n = ctx.n;
+	return 0;
+}
+
+void bindings_free(struct binding_info *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		binding_free(&v[i]);
+	free(v);
+}
+
 static void not_bound(const char *cgroup)
 {
 	fprintf(stderr, "driftctl: cgroup %s is not bound (see 'driftctl "
@@ -164,6 +192,51 @@ int cmd_unbind(const struct ctl_req *req)
 	return ret;
 }
 
+/* mode ns:NAMESPACE MODE: every container driftd knows in NAMESPACE */
+static int mode_namespace(const struct ctl_req *req, const char *ns)
+{
+	struct ct_record *v;
+	struct nl nl;
+	size_t n, i, done = 0;
+	int ret = records_load(records_dir(), &v, &n);
+
+	if (ret) {
+		fprintf(stderr, "driftctl: cannot read container records in %s: %s\n",
+			records_dir(), strerror(-ret));
+		return ctl_exit_code(ret);
+	}
+	ret = ctl_open(&nl);
+	if (ret)
+		goto out;
+	for (i = 0; i < n && !ret; i++) {
+		struct nlmsghdr *nlh;
+
+		if (!v[i].namespace || strcmp(v[i].namespace, ns))
+			continue;
+		nlh = msg_set_mode(nl.sbuf, NL_SEND_BUF, nl.family,
+				   v[i].cgroup_id, req->mode);
+		ret = nlh ? nl_request(&nl, nlh, NULL, NULL) : -errno;
+		if (ret == -ENOENT)	/* container gone since the record */
+			ret = 0;
+		else if (ret)
+			ret = ctl_fail(&nl, "mode", ret);
+		else
+			done++;
+	}
+	nl_close(&nl);
+	if (!ret && !done) {
+		fprintf(stderr, "driftctl: no running container in namespace '%s' "
+			"(see 'driftctl containers')\n", ns);
+		ret = EXIT_NOTFOUND;
+	} else if (!ret) {
+		printf("%zu container%s in namespace %s set to %s\n", done,
+		       done == 1 ? "" : "s", ns, mode_str(req->mode));
+	}
+out:
+	records_free(v, n);
+	return ret;
+}
+
 int cmd_mode(const struct ctl_req *req)
 {
 	struct nlmsghdr *nlh;
@@ -171,6 +244,8 @@ int cmd_mode(const struct ctl_req *req)
 	struct nl nl;
 	int ret;
 
+	if (!strncmp(req->cgroup, "ns:", 3))
+		return mode_namespace(req, req->cgroup + 3);
 	ret = prepare(req, &nl, &cgid);
 	if (ret)
 		return ret;

@@ -58,6 +58,7 @@ enum ctl_cmd {
 	CTL_LOCK,
 	CTL_UNLOCK,
 	CTL_MONITOR,
+	CTL_CONTAINERS,
 };
 
 enum ctl_src_type { SRC_FILE, SRC_LIST, SRC_DIR };
@@ -384,6 +385,30 @@ int cmd_exception(const struct ctl_req *req);
 int cmd_default(const struct ctl_req *req);
 int cmd_lock(const struct ctl_req *req);
 int cmd_monitor(const struct ctl_req *req);
+int cmd_containers(const struct ctl_req *req);
+
+/* Dumps every binding (cmd_bindings.c); free with bindings_free(). */
+int bindings_fetch(struct nl *nl, struct binding_info **v, size_t *n);
+void bindings_free(struct binding_info *v, size_t n);
+
+/* ---- records.c: driftd's container records ---------------------------- */
+
+struct ct_record {
+	char *id, *name, *pod, *namespace, *image, *set;
+	uint64_t cgroup_id;
+};
+
+/* $DRIFT_STATE_DIR or /run/drift */
+const char *records_dir(void);
+/* Parses one record; 0 or -EPROTO (free with record_free()). */
+int record_parse(const char *text, size_t len, struct ct_record *r);
+void record_free(struct ct_record *r);
+/* Every readable record below DIR/containers (none without driftd). */
+int records_load(const char *dir, struct ct_record **out, size_t *n);
+void records_free(struct ct_record *v, size_t n);
+/* By id, name or unique id prefix (4+ characters); NULL if none. */
+const struct ct_record *records_find(const struct ct_record *v, size_t n,
+				     const char *key);
 
 int driftctl_main(int argc, char **argv);
 

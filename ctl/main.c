@@ -80,10 +80,38 @@ int ctl_open(struct nl *nl)
 	return ctl_exit_code(ret);
 }
 
+/* "ct:NAME" (a container driftd knows: id, name or id prefix) */
+static int container_cgroup(const char *key, uint64_t *id)
+{
+	const struct ct_record *r;
+	struct ct_record *v;
+	size_t n;
+	int ret = records_load(records_dir(), &v, &n);
+
+	if (ret) {
+		fprintf(stderr, "driftctl: cannot read container records in %s: %s\n",
+			records_dir(), strerror(-ret));
+		return ctl_exit_code(ret);
+	}
+	r = records_find(v, n, key);
+	if (r)
+		*id = r->cgroup_id;
+	else
+		fprintf(stderr, "driftctl: no container '%s' known to driftd (see "
+			"'driftctl containers'; records in %s)\n", key,
+			records_dir());
+	records_free(v, n);
+	return r ? 0 : EXIT_NOTFOUND;
+}
+
 int ctl_cgroup(const char *spec, uint64_t *id)
 {
 	char msg[1024];
-	int ret = drift_cgroup_resolve(spec, id, msg, sizeof(msg));
+	int ret;
+
+	if (!strncmp(spec, "ct:", 3))
+		return container_cgroup(spec + 3, id);
+	ret = drift_cgroup_resolve(spec, id, msg, sizeof(msg));
 
 	if (ret == 0)
 		return 0;
@@ -124,6 +152,7 @@ static int run(const struct ctl_req *req)
 	case CTL_STATUS: return cmd_status(req);
 	case CTL_SETS: return cmd_sets(req);
 	case CTL_BINDINGS: return cmd_bindings(req);
+	case CTL_CONTAINERS: return cmd_containers(req);
 	case CTL_SET_LOAD: return cmd_set_load(req);
 	case CTL_SET_DEL: return cmd_set_del(req);
 	case CTL_BIND: return cmd_bind(req);

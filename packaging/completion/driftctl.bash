@@ -44,7 +44,7 @@ _driftctl()
 	esac
 
 	if [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "--json status sets bindings set bind unbind mode default exception lock unlock monitor" -- "$cur"))
+		COMPREPLY=($(compgen -W "--json status sets bindings containers set bind unbind mode default exception lock unlock monitor" -- "$cur"))
 		return
 	fi
 	local nargs=$((cword - ci - 1))	# words after the command

@@ -23,6 +23,7 @@ set -eu
 REPO=${DRIFT_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 DRIFTD=$REPO/daemon/driftd
 HOOK=$REPO/daemon/drift-oci-hook
+DRIFTCTL=$REPO/ctl/driftctl
 RT=/tmp/rt
 IMG=$RT/img
 EVENTS=$RT/events.jsonl

@@ -20,6 +20,21 @@ rt_bundle long drift.io/mode=enforce --args 'sleep 120'
 crun run -d -b "$RT/b/long" long >/dev/null 2>&1 || fail "crun run -d"
 [ "$(rt_binding_mode long)" = enforce ] || fail "no enforce binding for a running container: $(rt_kstate)"
 
+log "driftctl containers joins driftd's record with the kernel binding; ct: selects it"
+"$DRIFTCTL" containers
+"$DRIFTCTL" --json containers | python3 -c 'import json,sys
+c=[x for x in json.load(sys.stdin)["containers"] if x["id"]=="long"]
+assert len(c)==1, "container long not listed"
+c=c[0]
+assert c["bound"] is True and c["mode"]=="enforce", c
+assert c["cgroup_id"]>1 and "execs_checked" in c["stats"], c' || fail "driftctl --json containers"
+"$DRIFTCTL" mode ct:long audit || fail "driftctl mode ct:long audit"
+[ "$(rt_binding_mode long)" = audit ] || fail "mode ct:long audit did not reach the kernel"
+"$DRIFTCTL" mode ct:long enforce || fail "driftctl mode ct:long enforce"
+[ "$(rt_binding_mode long)" = enforce ] || fail "mode ct:long enforce did not reach the kernel"
+rc=0; "$DRIFTCTL" mode ct:no-such-container audit || rc=$?
+[ "$rc" = 5 ] || fail "mode ct:no-such-container: exit $rc, want 5"
+
 log "enforce (annotation drift.io/mode=enforce)"
 rt_bundle enf drift.io/mode=enforce drift.io/image=localhost/bb:1 drift.io/name=web
 out=$(crun run -b "$RT/b/enf" enf 2>&1) || true
