@@ -78,7 +78,11 @@ void drift_event_queue(struct drift_event *ev,
 		kfree(ev);
 		return;
 	}
-	/* per binding: handed over for sending (the binding may go first) */
+	/*
+	 * Per binding, an event handed to the sender counts as sent: the
+	 * binding may be gone when it goes out. The global counters tell a
+	 * send that failed afterwards (events_dropped).
+	 */
 	drift_count(bstats, DRIFT_STAT_EVENTS_SENT);
 	schedule_work(&event_work);
 }

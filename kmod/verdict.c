@@ -179,6 +179,11 @@ static void emit_event(struct linux_binprm *bprm, const struct drift_look *l,
 	struct drift_event *ev;
 	int suppressed;
 
+	if (!genl_has_listeners(&drift_family, &init_net, 0)) {
+		/* nobody to tell: counted, not built */
+		count2(bstats, DRIFT_STAT_EVENTS_DROPPED);
+		return;
+	}
 	suppressed = drift_ratelimit_take(rl);
 	if (suppressed < 0) {
 		count2(bstats, DRIFT_STAT_EVENTS_SUPPRESSED);
