@@ -357,6 +357,10 @@ int render_sets(const struct set_info *sets, size_t n, bool json,
 int render_bindings(const struct binding_info *b, size_t n, bool json,
 		    struct drift_buf *out);
 /* One line, with its '\n'. */
+struct ct_record;
+int render_containers(const struct ct_record *r, size_t n,
+		      const struct binding_info *b, size_t nb, bool json,
+		      struct drift_buf *out);
 int render_event(const struct event_info *ev, bool json,
 		 struct drift_buf *out);
 

@@ -178,6 +178,17 @@ err_name:
 	return -ENOMEM;
 }
 
+/* The binding of @cgid for a command that needs one, or NULL + extack. */
+static struct drift_binding *binding_or_err(u64 cgid,
+					    struct netlink_ext_ack *extack)
+{
+	struct drift_binding *b = drift_binding_lookup(cgid);
+
+	if (!b)
+		NL_SET_ERR_MSG(extack, "cgroup is not bound");
+	return b;
+}
+
 static void binding_remove(struct drift_binding *b)
 {
 	hash_del_rcu(&b->hnode);
@@ -190,11 +201,9 @@ int drift_unbind(u64 cgid, struct netlink_ext_ack *extack)
 	struct drift_binding *b;
 
 	lockdep_assert_held(&drift_mutex);
-	b = drift_binding_lookup(cgid);
-	if (!b) {
-		NL_SET_ERR_MSG(extack, "cgroup is not bound");
+	b = binding_or_err(cgid, extack);
+	if (!b)
 		return -ENOENT;
-	}
 	binding_remove(b);
 	return 0;
 }
@@ -204,11 +213,9 @@ int drift_set_mode(u64 cgid, int mode, struct netlink_ext_ack *extack)
 	struct drift_binding *b;
 
 	lockdep_assert_held(&drift_mutex);
-	b = drift_binding_lookup(cgid);
-	if (!b) {
-		NL_SET_ERR_MSG(extack, "cgroup is not bound");
+	b = binding_or_err(cgid, extack);
+	if (!b)
 		return -ENOENT;
-	}
 	WRITE_ONCE(b->mode, mode);
 	return 0;
 }
@@ -233,11 +240,9 @@ int drift_exception_change(u64 cgid, bool add,
 	u32 i, n = 0, found = U32_MAX;
 
 	lockdep_assert_held(&drift_mutex);
-	b = drift_binding_lookup(cgid);
-	if (!b) {
-		NL_SET_ERR_MSG(extack, "cgroup is not bound");
+	b = binding_or_err(cgid, extack);
+	if (!b)
 		return -ENOENT;
-	}
 	old = rcu_dereference_protected(b->exc, lockdep_is_held(&drift_mutex));
 	if (old) {
 		n = old->n;
