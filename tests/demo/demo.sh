@@ -70,10 +70,13 @@ n=$(grep -c 'deny' "$W/events.txt")
 say "10. Counters of the container's binding (driftctl bindings)"
 "$DRIFTCTL" bindings
 
+bash "$(dirname "$0")/demo-podman.sh" || bad "the podman part of the demo"
+
 say "Summary"
 if [ "$problems" = 0 ]; then
 	echo "drift allowed the image's programs and blocked all 3 drift attempts"
-	echo "(dropped binary, dropped script, fileless memfd) with EACCES, each reported as an event."
+	echo "(dropped binary, dropped script, fileless memfd) with EACCES, each reported as an event,"
+	echo "and driftd protected a real podman container by itself: its dropped miner was denied."
 else
 	echo "DEMO FAILED: $problems unexpected result(s) above"
 fi

@@ -1,12 +1,12 @@
 #!/bin/bash
-# Churn: CHURN_N (default 20) crun containers started and removed, five at
+# Churn: CHURN_N (default 100) crun containers started and removed, five at
 # a time, with driftd killed and restarted half-way while a long-running
 # container stays bound and enforced: afterwards no binding and no set is
 # left in the kernel, and the long-running container never lost its binding.
 . "$(dirname "$0")/lib-runtime.sh"
 rt_init
 rt_start_driftd
-N=${CHURN_N:-20}
+N=${CHURN_N:-100}
 
 rt_bundle keep drift.io/mode=enforce --args 'sleep 600'
 crun run -d -b "$RT/b/keep" keep >/dev/null 2>&1 || fail "start keep"
