@@ -228,6 +228,7 @@ Suite *daemon_config_suite(void)
 {
 	Suite *s = suite_create("daemon_config");
 	TCase *tc = tcase_create("config");
+	tcase_set_timeout(tc, 120);	/* hostile_input is heavy under ASan on a loaded host */
 
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, valid_file);
