@@ -292,9 +292,6 @@ int drift_exception_change(u64 cgid, bool add,
 		}
 		new->n++;
 	}
-	for (i = 0; i < new->n; i++)
-		if (new->items[i].type == DRIFT_EXC_PATH_PREFIX)
-			new->has_path = true;
 	rcu_assign_pointer(b->exc, new);
 	if (old)
 		call_rcu(&old->rcu, exceptions_free_rcu);
@@ -334,11 +331,6 @@ bool drift_exception_match(const struct drift_exceptions *exc, u32 dev,
 		}
 	}
 	return false;
-}
-
-bool drift_set_in_use(const struct drift_set *set)
-{
-	return refcount_read(&set->ref) > 1;
 }
 
 u32 drift_binding_count(void)

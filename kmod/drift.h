@@ -68,14 +68,12 @@ struct drift_set_table {
 struct drift_set {
 	struct list_head node;		/* drift_sets, under drift_mutex */
 	refcount_t ref;			/* registry + bindings + default */
-	bool registered;
 	u64 loaded_ns;
 	struct drift_set_table __rcu *table;
 	struct rcu_head rcu;
 	char name[DRIFT_NAME_MAX];
 };
 
-int drift_sets_init(void);
 void drift_sets_exit(void);
 struct drift_set *drift_set_find(const char *name);	/* drift_mutex */
 void drift_set_get(struct drift_set *set);
@@ -108,7 +106,6 @@ struct drift_exception {
 struct drift_exceptions {
 	struct rcu_head rcu;
 	u32 n;
-	bool has_path;
 	struct drift_exception items[];
 };
 
@@ -151,7 +148,6 @@ int drift_exception_change(u64 cgid, bool add,
 			   struct netlink_ext_ack *extack);
 bool drift_exception_match(const struct drift_exceptions *exc, u32 dev,
 			   u64 ino, u32 gen, const char *path);
-bool drift_set_in_use(const struct drift_set *set);
 u32 drift_binding_count(void);
 struct drift_binding *drift_binding_at(unsigned long pos);
 extern atomic_t drift_nbindings;
@@ -177,7 +173,6 @@ int drift_decide(struct linux_binprm *bprm);	/* 0 or -EACCES, sleeps */
 
 /* ---- verify.c: content verification ---- */
 int drift_file_digest(struct file *file, struct inode *real, u8 *digest);
-void drift_verify_exit(void);
 
 /* ---- event.c: events ---- */
 struct drift_event {

@@ -104,12 +104,9 @@ static int __init drift_init(void)
 	drift_global_stats = drift_stats_alloc();
 	if (!drift_global_stats)
 		return -ENOMEM;
-	err = drift_sets_init();
-	if (err)
-		goto err_stats;
 	err = drift_events_init();
 	if (err)
-		goto err_sets;
+		goto err_stats;
 	err = drift_netlink_init();
 	if (err) {
 		pr_err("cannot register the generic netlink family (%d)\n", err);
@@ -125,8 +122,6 @@ err_netlink:
 	drift_netlink_exit();
 err_events:
 	drift_events_exit();
-err_sets:
-	drift_sets_exit();
 err_stats:
 	drift_stats_free(drift_global_stats);
 	return err;
@@ -141,7 +136,6 @@ static void __exit drift_exit(void)
 	drift_default_set_clear();
 	drift_sets_exit();
 	rcu_barrier();			/* our call_rcu callbacks have run */
-	drift_verify_exit();
 	drift_stats_free(drift_global_stats);
 	pr_info("unloaded\n");
 }

@@ -290,7 +290,6 @@ int drift_set_commit(const char *name, u32 *count,
 		}
 		strscpy(set->name, name, sizeof(set->name));
 		refcount_set(&set->ref, 1);
-		set->registered = true;
 		list_add_tail(&set->node, &drift_sets);
 		drift_nsets++;
 	}
@@ -332,7 +331,6 @@ int drift_set_del(const char *name, struct netlink_ext_ack *extack)
 		return -EBUSY;
 	}
 	list_del(&set->node);
-	set->registered = false;
 	drift_nsets--;
 	drift_set_put(set);
 	return 0;
@@ -358,11 +356,6 @@ u64 drift_set_memory(void)
 			sum += t->bytes;
 	}
 	return sum;
-}
-
-int drift_sets_init(void)
-{
-	return 0;
 }
 
 /* Called after every binding is gone. */

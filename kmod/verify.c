@@ -137,10 +137,3 @@ int drift_file_digest(struct file *file, struct inode *real, u8 *digest)
 	spin_unlock(&digest_cache_lock);
 	return 0;
 }
-
-void drift_verify_exit(void)
-{
-	spin_lock(&digest_cache_lock);
-	memset(digest_cache, 0, sizeof(digest_cache));
-	spin_unlock(&digest_cache_lock);
-}
