@@ -20,6 +20,14 @@ static const char *const reason_names[] = {
 	[DRIFT_REASON_FILELESS] = "fileless",
 	[DRIFT_REASON_NO_SET] = "no_set",
 	[DRIFT_REASON_VERIFY_FAILED] = "verify_failed",
+	[DRIFT_REASON_WRITABLE] = "writable",
+	[DRIFT_REASON_SELFTEST] = "selftest",
+};
+
+static const char *const op_names[] = {
+	[DRIFT_OP_EXEC] = "exec",
+	[DRIFT_OP_MMAP] = "mmap",
+	[DRIFT_OP_MPROTECT] = "mprotect",
 };
 
 static const char *const action_names[] = {
@@ -47,6 +55,13 @@ static const char *const stat_names[] = {
 	[DRIFT_STAT_EVENTS_SUPPRESSED] = "events_suppressed",
 	[DRIFT_STAT_EVENTS_DROPPED] = "events_dropped",
 	[DRIFT_STAT_PROBE_MISSED] = "probe_missed",
+	[DRIFT_STAT_MAPS_CHECKED] = "maps_checked",
+	[DRIFT_STAT_MAPS_ALLOWED] = "maps_allowed",
+	[DRIFT_STAT_MAPS_AUDITED] = "maps_audited",
+	[DRIFT_STAT_MAPS_DENIED] = "maps_denied",
+	[DRIFT_STAT_SELFTEST_RUNS] = "selftest_runs",
+	[DRIFT_STAT_SELFTEST_FAILURES] = "selftest_failures",
+	[DRIFT_STAT_REFUSED] = "refused",
 };
 
 static const char *const stat_helps[] = {
@@ -63,10 +78,18 @@ static const char *const stat_helps[] = {
 	[DRIFT_STAT_EVENTS_SUPPRESSED] = "events dropped by the rate limit",
 	[DRIFT_STAT_EVENTS_DROPPED] = "events dropped: queue full, no memory, no listener",
 	[DRIFT_STAT_PROBE_MISSED] = "kprobe hits missed",
+	[DRIFT_STAT_MAPS_CHECKED] = "executable file mappings of governed tasks checked",
+	[DRIFT_STAT_MAPS_ALLOWED] = "executable mappings allowed: in the set, or library mode off",
+	[DRIFT_STAT_MAPS_AUDITED] = "executable mappings not in the set, allowed (audit)",
+	[DRIFT_STAT_MAPS_DENIED] = "executable mappings not in the set, denied (enforce)",
+	[DRIFT_STAT_SELFTEST_RUNS] = "self-tests of the hooks run",
+	[DRIFT_STAT_SELFTEST_FAILURES] = "self-tests that failed: enforcement not proven",
+	[DRIFT_STAT_REFUSED] = "changes refused: seal, capability or governed caller",
 };
 
 _Static_assert(ARRAY_SIZE(mode_names) == __DRIFT_MODE_MAX, "mode names");
 _Static_assert(ARRAY_SIZE(reason_names) == __DRIFT_REASON_MAX, "reason names");
+_Static_assert(ARRAY_SIZE(op_names) == __DRIFT_OP_MAX, "op names");
 _Static_assert(ARRAY_SIZE(action_names) == __DRIFT_ACTION_MAX, "action names");
 _Static_assert(ARRAY_SIZE(exc_names) == __DRIFT_EXC_MAX, "exception names");
 _Static_assert(ARRAY_SIZE(stat_names) == __DRIFT_STAT_MAX, "stat names");
@@ -111,6 +134,7 @@ int drift_##kind##_parse(const char *s, type *out)			\
 NAME_FUNCS(mode, mode_names, enum drift_mode)
 NAME_FUNCS(reason, reason_names, enum drift_reason)
 NAME_FUNCS(action, action_names, enum drift_action)
+NAME_FUNCS(op, op_names, enum drift_op)
 NAME_FUNCS(exception_type, exc_names, enum drift_exception_type)
 NAME_FUNCS(stat, stat_names, enum drift_stat_attr)
 

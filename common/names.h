@@ -23,6 +23,8 @@ int drift_reason_parse(const char *s, enum drift_reason *out);
 /* allow | audit | deny */
 const char *drift_action_name(unsigned int action);
 int drift_action_parse(const char *s, enum drift_action *out);
+const char *drift_op_name(unsigned int op);
+int drift_op_parse(const char *s, enum drift_op *out);
 
 /* file | path */
 const char *drift_exception_type_name(unsigned int type);

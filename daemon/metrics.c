@@ -15,6 +15,7 @@
 
 #include "driftd.h"
 #include "log.h"
+#include "names.h"
 
 static const double buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 				   1, 2.5, 5, 10, 30 };
@@ -138,9 +139,6 @@ static void per_set(const struct dk_set_info *si, void *arg)
 static char *render(struct driftd *d, size_t *len)
 {
 	static const char *const hook_res[] = { "bound", "exempt", "removed", "error" };
-	static const char *const reasons[] = { "none", "not_in_image", "modified",
-					       "fileless", "no_set", "verify_failed" };
-	static const char *const actions[] = { "allow", "audit", "deny" };
 	struct scrape s = { .d = d };
 	struct dk_status st;
 	struct container *c;
@@ -198,7 +196,7 @@ static char *render(struct driftd *d, size_t *len)
 	for (i = 1; i <= DRIFT_REASON_MAX; i++)
 		for (j = 1; j <= DRIFT_ACTION_MAX; j++)
 			fprintf(s.f, "drift_events_total{reason=\"%s\",action=\"%s\"} %llu\n",
-				reasons[i], actions[j],
+				drift_reason_name(i), drift_action_name(j),
 				(unsigned long long)d->m.events[i][j]);
 	fputs("# TYPE drift_events_suppressed_total counter\n", s.f);
 	fprintf(s.f, "drift_events_suppressed_total %llu\n",

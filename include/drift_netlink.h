@@ -189,6 +189,10 @@ enum drift_reason {
 	DRIFT_REASON_FILELESS = 3,	/* memfd, O_TMPFILE or deleted file */
 	DRIFT_REASON_NO_SET = 4,	/* governed, but no set to check */
 	DRIFT_REASON_VERIFY_FAILED = 5,	/* content could not be read */
+	DRIFT_REASON_WRITABLE = 6,	/* would need verification, but the real
+					 * inode is open for write or writably
+					 * mapped: never verified, denied */
+	DRIFT_REASON_SELFTEST = 7,	/* a self-test event (status only) */
 	__DRIFT_REASON_MAX
 };
 
@@ -203,12 +207,40 @@ enum drift_action {
 
 #define DRIFT_ACTION_MAX (__DRIFT_ACTION_MAX - 1)
 
+/* What was checked (DRIFT_A_EVENT_OP). */
+enum drift_op {
+	DRIFT_OP_EXEC = 0,	/* a binfmt pass of execve/execveat */
+	DRIFT_OP_MMAP = 1,	/* mmap of a file with PROT_EXEC (or READ_IMPLIES_EXEC) */
+	DRIFT_OP_MPROTECT = 2,	/* mprotect adding PROT_EXEC to a file mapping */
+	__DRIFT_OP_MAX
+};
+
+#define DRIFT_OP_MAX (__DRIFT_OP_MAX - 1)
+
+/* DRIFT_A_BIND_FLAGS */
+enum drift_bind_flags {
+	/*
+	 * Executable mappings of fileless files (memfd, O_TMPFILE, deleted)
+	 * are checked like any other file and so denied (reason fileless) in
+	 * library mode enforce. Without this flag they are allowed (some
+	 * runtimes double-map a memfd for W^X JIT code), and still counted.
+	 */
+	DRIFT_BIND_F_FILELESS_MAP = 1U << 0,
+	__DRIFT_BIND_F_ALL = (1U << 1) - 1
+};
+
 /* struct drift_file_id.flags */
 enum drift_file_flags {
 	DRIFT_FILE_F_GENERATION = 1U << 0,	/* generation is valid */
 	DRIFT_FILE_F_CTIME = 1U << 1,		/* ctime_* are valid */
 	DRIFT_FILE_F_SHA256 = 1U << 2,		/* sha256 is valid */
-	__DRIFT_FILE_F_ALL = (1U << 3) - 1
+	/*
+	 * The file is in the set because it is an ELF object (shared library,
+	 * loader, extension module) without an execute bit: it may be mapped
+	 * executable, but an exec of it is decided as if it were absent.
+	 */
+	DRIFT_FILE_F_MAP_ONLY = 1U << 3,
+	__DRIFT_FILE_F_ALL = (1U << 4) - 1
 };
 
 /*
@@ -253,6 +285,7 @@ enum drift_cmd {
 	DRIFT_CMD_EXCEPTION_ADD,
 	DRIFT_CMD_EXCEPTION_DEL,
 	DRIFT_CMD_EVENT,
+	DRIFT_CMD_SELFTEST,
 	__DRIFT_CMD_MAX
 };
 
@@ -293,6 +326,12 @@ enum drift_attr {
 	DRIFT_A_EVENT_ACTION,		/* u8, enum drift_action */
 	DRIFT_A_EVENT_SUPPRESSED,	/* u32 */
 	DRIFT_A_REPLACE,		/* flag */
+	DRIFT_A_LIB_MODE,		/* u8, enum drift_mode */
+	DRIFT_A_BIND_FLAGS,		/* u32, enum drift_bind_flags */
+	DRIFT_A_EVENT_OP,		/* u8, enum drift_op */
+	DRIFT_A_ROOT_FD,		/* u32, a directory fd */
+	DRIFT_A_SEALED,			/* u8, 0 or 1 */
+	DRIFT_A_SELFTEST_NS,		/* u64, CLOCK_REALTIME ns */
 	__DRIFT_A_MAX
 };
 
@@ -337,6 +376,14 @@ enum drift_stat_attr {
 	DRIFT_STAT_EVENTS_SUPPRESSED,	/* dropped by the rate limit */
 	DRIFT_STAT_EVENTS_DROPPED,	/* queue full, no memory, no listener */
 	DRIFT_STAT_PROBE_MISSED,	/* global only: kprobe nmissed */
+	DRIFT_STAT_MAPS_CHECKED,	/* executable file mappings checked */
+	DRIFT_STAT_MAPS_ALLOWED,	/* in the set (or library mode off) */
+	DRIFT_STAT_MAPS_AUDITED,	/* not in the set, allowed (audit) */
+	DRIFT_STAT_MAPS_DENIED,		/* not in the set, denied (enforce) */
+	DRIFT_STAT_SELFTEST_RUNS,	/* global only: self-tests run */
+	DRIFT_STAT_SELFTEST_FAILURES,	/* global only: self-tests failed */
+	DRIFT_STAT_REFUSED,		/* global only: changes refused (seal,
+					 * capability, governed caller) */
 	__DRIFT_STAT_MAX
 };
 

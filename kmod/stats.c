@@ -34,7 +34,9 @@ void drift_stats_sum(struct drift_stats __percpu *s, u64 *out)
 static bool stat_is_global_only(int i)
 {
 	return i == DRIFT_STAT_EXECS_UNGOVERNED ||
-	       i == DRIFT_STAT_PROBE_MISSED || i == DRIFT_STAT_HASHES;
+	       i == DRIFT_STAT_PROBE_MISSED || i == DRIFT_STAT_HASHES ||
+	       i == DRIFT_STAT_SELFTEST_RUNS ||
+	       i == DRIFT_STAT_SELFTEST_FAILURES || i == DRIFT_STAT_REFUSED;
 }
 
 /*

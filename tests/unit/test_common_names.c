@@ -46,7 +46,7 @@ START_TEST(reason_round_trip)
 {
 	static const char *const want[] = {
 		"none", "not_in_image", "modified", "fileless", "no_set",
-		"verify_failed",
+		"verify_failed", "writable", "selftest",
 	};
 	enum drift_reason r;
 	unsigned int v;
@@ -59,6 +59,23 @@ START_TEST(reason_round_trip)
 	}
 	ck_assert_ptr_null(drift_reason_name(DRIFT_REASON_MAX + 1));
 	ck_assert_int_eq(drift_reason_parse("not-in-image", &r), -EINVAL);
+}
+END_TEST
+
+START_TEST(op_round_trip)
+{
+	static const char *const want[] = { "exec", "mmap", "mprotect" };
+	enum drift_op o;
+	unsigned int v;
+
+	ck_assert_uint_eq(sizeof(want) / sizeof(want[0]), __DRIFT_OP_MAX);
+	for (v = 0; v <= DRIFT_OP_MAX; v++) {
+		ck_assert_str_eq(drift_op_name(v), want[v]);
+		ck_assert_int_eq(drift_op_parse(want[v], &o), 0);
+		ck_assert_uint_eq(o, v);
+	}
+	ck_assert_ptr_null(drift_op_name(DRIFT_OP_MAX + 1));
+	ck_assert_int_eq(drift_op_parse("mmap2", &o), -EINVAL);
 }
 END_TEST
 
@@ -130,6 +147,7 @@ int main(void)
 	tcase_add_test(tc, mode_parse_rejects);
 	tcase_add_test(tc, reason_round_trip);
 	tcase_add_test(tc, action_round_trip);
+	tcase_add_test(tc, op_round_trip);
 	tcase_add_test(tc, exception_types);
 	tcase_add_test(tc, stat_round_trip);
 	suite_add_tcase(s, tc);
