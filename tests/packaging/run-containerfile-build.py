@@ -14,11 +14,13 @@ Containerfile.kmod) on this machine, without a container engine:
 * the final stage: its COPY --from=builder of the module and its depmod RUN,
   with /opt mapped to WORK/opt.
 
-With --image: the builder stage of the drift image (packaging/openshift/
-Containerfile): COPY . /src copies CONTEXT to WORK/src, the RUN steps run
-there with /src and /out mapped into WORK (package installs skipped), and
-the result WORK/out must hold what the DaemonSet runs and what
-Containerfile.kmod copies.
+With --image: the build stages of the drift image (packaging/openshift/
+Containerfile), "builder" (driftd, driftctl, /usr/src/drift) and "hook"
+(the static drift-oci-hook): each runs in WORK/<stage> with COPY . /src
+copying CONTEXT there and /src, /out, /hook mapped into it (package installs
+skipped); then the final stage's COPY --from steps assemble WORK/image,
+which must hold what the DaemonSet runs and Containerfile.kmod copies, with
+a statically linked hook.
 
 Exits non-zero when a step fails or a path the Containerfile names is missing.
 """
@@ -63,43 +65,72 @@ def image(cf, context, work):
             stages.append(cur)
         elif cur is not None:
             cur["steps"].append((ins, rest))
-    b = [st for st in stages if st["from"].endswith(" AS builder")]
-    if len(b) != 1:
-        raise SystemExit("FAILED: expected one stage '... AS builder'")
-    cwd, ran = work, 0
-    mapped = lambda c: re.sub(r"(?<![\w/])/(src|out)\b", lambda m: os.path.join(work, m.group(1)), c)
-    for ins, rest in b[0]["steps"]:
-        if ins == "WORKDIR":
-            cwd = mapped(rest)
-            os.makedirs(cwd, exist_ok=True)
-        elif ins == "COPY":
-            src, dst = rest.split()
-            if src != ".":
-                raise SystemExit("FAILED: unexpected COPY %s" % rest)
-            shutil.copytree(context, mapped(dst), dirs_exist_ok=True, symlinks=True)
-            print("COPY %s -> %s" % (context, mapped(dst)))
-        elif ins == "RUN":
-            if re.search(r"\b(microdnf|dnf|yum)\b", rest):
-                print("skip (package install): %s" % rest)
-                continue
-            cmd = mapped(rest)
-            print("RUN (in %s): %s" % (cwd, cmd), flush=True)
-            r = subprocess.run(["sh", "-ec", cmd], cwd=cwd, stdout=subprocess.DEVNULL)
-            if r.returncode:
-                raise SystemExit("FAILED: RUN %s: exit %d" % (cmd, r.returncode))
-            ran += 1
-    if not ran:
-        raise SystemExit("FAILED: the builder stage has no RUN step")
+    named = {st["from"].split(" AS ")[1]: st for st in stages if " AS " in st["from"]}
+    for want in ("builder", "hook"):
+        if want not in named:
+            raise SystemExit("FAILED: expected a stage '... AS %s'" % want)
+    # Each build stage runs in WORK/<stage>, with its absolute paths /src,
+    # /out and /hook mapped there.
+    for name in ("builder", "hook"):
+        sw = os.path.join(work, name)
+        os.makedirs(sw, exist_ok=True)
+        cwd, ran = sw, 0
+        mapped = lambda c, sw=sw: re.sub(r"(?<![\w/])/(src|out|hook)\b",
+                                         lambda m: os.path.join(sw, m.group(1)), c)
+        for ins, rest in named[name]["steps"]:
+            if ins == "WORKDIR":
+                cwd = mapped(rest)
+                os.makedirs(cwd, exist_ok=True)
+            elif ins == "COPY":
+                src, dst = rest.split()
+                if src != ".":
+                    raise SystemExit("FAILED: unexpected COPY %s" % rest)
+                shutil.copytree(context, mapped(dst), dirs_exist_ok=True, symlinks=True)
+                print("COPY %s -> %s" % (context, mapped(dst)))
+            elif ins == "RUN":
+                if re.search(r"\b(microdnf|dnf|yum|apt-get)\b", rest):
+                    print("skip (package install): %s" % rest)
+                    continue
+                cmd = mapped(rest)
+                print("RUN (in %s): %s" % (cwd, cmd), flush=True)
+                r = subprocess.run(["sh", "-ec", cmd], cwd=cwd, stdout=subprocess.DEVNULL)
+                if r.returncode:
+                    raise SystemExit("FAILED: RUN %s: exit %d" % (cmd, r.returncode))
+                ran += 1
+        if not ran:
+            raise SystemExit("FAILED: the %s stage has no RUN step" % name)
+    # The final stage: its COPY --from steps, into WORK/image.
     final = stages[-1]
-    if not any(i == "COPY" and r.split() == ["--from=builder", "/out/", "/"] for i, r in final["steps"]):
+    img = os.path.join(work, "image")
+    copies = [r.split() for i, r in final["steps"] if i == "COPY"]
+    if ["--from=builder", "/out/", "/"] not in copies:
         raise SystemExit("FAILED: the final stage does not COPY --from=builder /out/ /")
-    out = os.path.join(work, "out")
+    for c in copies:
+        if len(c) != 3 or not c[0].startswith("--from="):
+            raise SystemExit("FAILED: unexpected COPY %s in the final stage" % " ".join(c))
+        stage = c[0][7:]
+        src = os.path.join(work, stage, c[1].lstrip("/"))
+        dst = os.path.join(img, c[2].lstrip("/"))
+        if not os.path.exists(src):
+            raise SystemExit("FAILED: COPY %s: the %s stage did not make %s" % (" ".join(c), stage, c[1]))
+        if os.path.isdir(src):
+            shutil.copytree(src, dst, dirs_exist_ok=True, symlinks=True)
+        else:
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy2(src, dst)
+        print("COPY %s -> %s" % (src, dst))
     for f in ("usr/sbin/driftd", "usr/sbin/driftctl", "usr/libexec/drift/drift-oci-hook",
               "etc/drift/driftd.conf", "usr/src/drift/dkms-build.mk", "usr/src/drift/dkms-check-kernel",
               "usr/src/drift/kmod/Kbuild", "usr/src/drift/include/drift_netlink.h"):
-        if not os.path.exists(os.path.join(out, f)):
+        if not os.path.exists(os.path.join(img, f)):
             raise SystemExit("FAILED: the image would lack /%s" % f)
-    print("ok: the drift image holds driftd, driftctl, the hook and /usr/src/drift")
+    # The hook the DaemonSet copies to the node is the self-contained one.
+    h = os.path.join(img, "usr/libexec/drift/drift-oci-hook")
+    ph = subprocess.run(["readelf", "-lW", h], capture_output=True, text=True).stdout
+    if "INTERP" in ph or "DYNAMIC" in ph or "Program Headers" not in ph:
+        raise SystemExit("FAILED: the image's /usr/libexec/drift/drift-oci-hook is not statically linked")
+    print("ok: the drift image holds driftd, driftctl, the static hook and /usr/src/drift")
+    return 0
 
 
 def main():
