@@ -540,7 +540,8 @@ def cross_check(docs, hooks_json, version):
                     bad(w, "%s waits for module version %r, not %r" % (c["name"], env.get("DRIFT_MODULE_VERSION"), mver))
         for c in allc:
             img = c.get("image", "")
-            if img.startswith("quay.io/drift/drift:") and mver and not img.endswith(":" + mver):
+            repo = img.rsplit(":", 1)[0] if ":" in img.rsplit("/", 1)[-1] else img
+            if repo.rsplit("/", 1)[-1] == "drift" and mver and not img.endswith(":" + mver):
                 bad(w, "%s runs %s, not the drift image of version %s" % (c["name"], img, mver))
         driftd = [c for c in conts if "/usr/sbin/driftd" in " ".join(c.get("command", []))]
         if len(driftd) != 1:
