@@ -124,6 +124,10 @@ def image(cf, context, work):
               "usr/src/drift/kmod/Kbuild", "usr/src/drift/include/drift_netlink.h"):
         if not os.path.exists(os.path.join(img, f)):
             raise SystemExit("FAILED: the image would lack /%s" % f)
+    # Every library the Makefiles link (pkg-config modules) has its -devel
+    # package in the builder's dnf line and its runtime package in the final
+    # stage's microdnf line (those steps are skipped here, so check the lists).
+    check_packages(context, named["builder"], final)
     # The hook the DaemonSet copies to the node is the self-contained one.
     h = os.path.join(img, "usr/libexec/drift/drift-oci-hook")
     ph = subprocess.run(["readelf", "-lW", h], capture_output=True, text=True).stdout
@@ -131,6 +135,46 @@ def image(cf, context, work):
         raise SystemExit("FAILED: the image's /usr/libexec/drift/drift-oci-hook is not statically linked")
     print("ok: the drift image holds driftd, driftctl, the static hook and /usr/src/drift")
     return 0
+
+
+# pkg-config module -> (build package, runtime package) on CentOS Stream 9 /
+# UBI 9. A module missing here fails the check: add both packages to the
+# Containerfile and the names to this table.
+RPM_FOR = {
+    "libmnl": ("libmnl-devel", "libmnl"),
+    "libnl-genl-3.0": ("libnl3-devel", "libnl3"),
+    "libnl-3.0": ("libnl3-devel", "libnl3"),
+    "json-c": ("json-c-devel", "json-c"),
+    "libcap": ("libcap-devel", "libcap"),
+    "libcrypto": ("openssl-devel", "openssl-libs"),
+    "libmicrohttpd": ("libmicrohttpd-devel", "libmicrohttpd"),
+    "libsystemd": ("systemd-devel", "systemd-libs"),
+}
+
+
+def check_packages(context, builder, final):
+    mods = set()
+    for mk in ("common/Makefile", "ctl/Makefile", "daemon/Makefile"):
+        text = open(os.path.join(context, mk)).read()
+        for m in re.finditer(r"^PKGS\s*:?=\s*(.*)$", text, re.M):
+            mods.update(m.group(1).split())
+        for m in re.finditer(r"pkg-config --(?:cflags|libs) ([a-z][\w.+-]*)\)", text):
+            mods.add(m.group(1))
+    mods.discard("check")	# unit tests only
+    runs = lambda st: " ".join(r for i, r in st["steps"] if i == "RUN" and re.search(r"\b(micro)?dnf\b", r))
+    bl, fl = runs(builder).split(), runs(final).split()
+    for m in sorted(mods):
+        if m not in RPM_FOR:
+            raise SystemExit("FAILED: the Makefiles link pkg-config module %s: add its -devel package to the "
+                             "builder's dnf line and its library to the final microdnf line of "
+                             "packaging/openshift/Containerfile, and both names to RPM_FOR in %s"
+                             % (m, os.path.basename(__file__)))
+        dev, rt = RPM_FOR[m]
+        if dev not in bl:
+            raise SystemExit("FAILED: Containerfile builder stage: dnf does not install %s (for %s)" % (dev, m))
+        if rt not in fl:
+            raise SystemExit("FAILED: Containerfile final stage: microdnf does not install %s (for %s)" % (rt, m))
+    print("ok: the Containerfile installs the packages of %s" % ", ".join(sorted(mods)))
 
 
 def main():
