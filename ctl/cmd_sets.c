@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "driftctl.h"
 #include "fileid.h"
@@ -280,8 +281,22 @@ static int load_exit(int err)
 		err == -EACCES || err == -EPERM ? EXIT_PERM : EXIT_REFUSED;
 }
 
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * DRIFTCTL_TIMING=1 in the environment prints where a load's time went
+ * (collecting identities, sending them, the kernel's commit) to stderr.
+ */
 int cmd_set_load(const struct ctl_req *req)
 {
+	const char *timing = getenv("DRIFTCTL_TIMING");
+	double t0 = mono(), t1 = 0, t2 = 0;
 	struct load ld = {
 		.iv = DRIFT_IDVEC_INIT,
 		.flags = req->no_hash ? 0 : DRIFT_FILEID_SHA256,
@@ -307,6 +322,7 @@ int cmd_set_load(const struct ctl_req *req)
 			goto out;
 		}
 	}
+	t1 = mono();
 	if (ivp->n > DRIFT_SET_MAX_ENTRIES) {
 		fprintf(stderr, "driftctl: set load: %zu files, a set holds at "
 			"most %u\n", ivp->n, DRIFT_SET_MAX_ENTRIES);
@@ -336,6 +352,7 @@ int cmd_set_load(const struct ctl_req *req)
 		if (ret)
 			break;
 	}
+	t2 = mono();
 	if (!ret) {
 		nlh = msg_set_name_cmd(nl.sbuf, NL_SEND_BUF, nl.family,
 				       DRIFT_CMD_SET_COMMIT, req->set);
@@ -371,6 +388,12 @@ int cmd_set_load(const struct ctl_req *req)
 	if (ld.skipped)
 		printf("warning: %zu files could not be read and were left out\n",
 		       ld.skipped);
+	if (timing && *timing && strcmp(timing, "0"))
+		fprintf(stderr, "driftctl: timing: collect %.3f s, begin+add "
+			"%.3f s (%zu messages), commit %.3f s, total %.3f s\n",
+			t1 - t0, t2 - t1,
+			(ivp->n + DRIFT_SET_CHUNK_MAX - 1) / DRIFT_SET_CHUNK_MAX,
+			mono() - t2, mono() - t0);
 	ret = fflush(stdout) ? EXIT_REFUSED : EXIT_OK;
 out:
 	commit_free(&ci);
