@@ -22,6 +22,7 @@
 
 #include "driftd.h"
 #include "fileid.h"
+#include "layercache.h"
 #include "log.h"
 #include "walk.h"
 
@@ -135,13 +136,28 @@ static int scan_dir(struct driftd *d, const char *dir, struct drift_idvec *iv,
 	return 0;
 }
 
+/*
+ * The on-disk scan cache (common/layercache.h): DRIFTD_LAYER_CACHE in the
+ * environment names another directory, "off" disables it.
+ */
+static const char *layer_cache_dir(void)
+{
+	const char *e = getenv("DRIFTD_LAYER_CACHE");
+
+	if (!e || !*e)
+		return DRIFT_LC_DEFAULT_DIR;
+	return strcmp(e, "off") ? e : NULL;
+}
+
 static struct layer *layer_get(struct driftd *d, const char *path,
 			       char *err, size_t errlen)
 {
+	const char *cdir = layer_cache_dir(), *why = NULL;
+	struct drift_lc_key key;
 	struct stat st;
 	struct layer *l;
 	struct drift_idvec iv = DRIFT_IDVEC_INIT;
-	bool truncated;
+	bool truncated = false, from_disk = false;
 	int ret;
 
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -158,14 +174,49 @@ static struct layer *layer_get(struct driftd *d, const char *path,
 			return l;
 		}
 	}
-	ret = scan_dir(d, path, &iv, &truncated);
-	if (ret) {
-		drift_idvec_free(&iv);
-		snprintf(err, errlen, "scanning layer %.200s: %s", path,
-			 strerror(-ret));
-		return NULL;
+	key = (struct drift_lc_key){
+		.path = path, .dev = st.st_dev, .ino = st.st_ino,
+		.ctime_sec = st.st_ctim.tv_sec,
+		.ctime_nsec = (uint32_t)st.st_ctim.tv_nsec,
+		.hash = d->cfg.hash,
+	};
+	if (cdir) {
+		ret = drift_lc_load(cdir, &key, &iv, &truncated, &why);
+		if (ret == 0) {
+			from_disk = true;
+			d->m.layer_cache_hits++;
+			log_info("layer %s: %zu files from the scan cache%s",
+				 path, iv.n, truncated ? " (truncated scan)" :
+				 "");
+		} else if (ret != -ENOENT) {
+			log_info("layer %s: scan cache not used (%s): "
+				 "scanning", path, why ? why : strerror(-ret));
+		}
 	}
-	d->m.layer_scans++;
+	if (!from_disk) {
+		ret = scan_dir(d, path, &iv, &truncated);
+		if (ret) {
+			drift_idvec_free(&iv);
+			snprintf(err, errlen, "scanning layer %.200s: %s", path,
+				 strerror(-ret));
+			return NULL;
+		}
+		d->m.layer_scans++;
+		if (cdir) {
+			static bool warned;
+
+			ret = drift_lc_store(cdir, &key, iv.v, iv.n, truncated);
+			if (ret && !warned) {
+				/* Once: a read-only /var would say it per layer. */
+				warned = true;
+				log_warn("layer %s: cannot write the scan cache "
+					 "in %s: %s (layers will be scanned again "
+					 "after a restart; DRIFTD_LAYER_CACHE=off "
+					 "silences this)", path, cdir,
+					 strerror(-ret));
+			}
+		}
+	}
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		abort();
