@@ -77,7 +77,9 @@ static int open_subdir(struct walk *w, int dirfd, const char *name)
 
 	if (!w->no_openat2) {
 		fd = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
-		if (fd >= 0 || errno != ENOSYS)
+		/* ENOSYS before 5.6; EPERM from seccomp profiles that do not
+		 * know the call (then the fallback's checks apply). */
+		if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
 			return (int)fd;
 		w->no_openat2 = true;
 	}
@@ -283,6 +285,7 @@ int drift_walk_set_files(const char *root, const struct drift_walk_opts *o,
 		errno = EINVAL;
 		return -1;
 	}
+	w.no_openat2 = !!(o->flags & DRIFT_WALK_NO_OPENAT2);
 	w.max_depth = o->max_depth ? o->max_depth : DRIFT_WALK_MAX_DEPTH;
 	w.max_entries = o->max_entries ? o->max_entries : DRIFT_WALK_MAX_ENTRIES;
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -54,7 +54,8 @@
 
 /* drift_walk_opts.flags */
 #define DRIFT_WALK_ELF		(1U << 0)	/* also ELF files without x bits */
-#define DRIFT_WALK_ALL		DRIFT_WALK_ELF
+#define DRIFT_WALK_NO_OPENAT2	(1U << 1)	/* the pre-5.6 path (for tests) */
+#define DRIFT_WALK_ALL		(DRIFT_WALK_ELF | DRIFT_WALK_NO_OPENAT2)
 
 /* A file the walk found (valid during the callback only). */
 struct drift_walk_file {

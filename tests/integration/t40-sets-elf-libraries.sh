@@ -13,23 +13,48 @@ t_init
 rimg=$W/rimg
 mkdir -p "$rimg"
 pkgs="bash coreutils libc6 libpython3.11-minimal libpython3.11-stdlib
-	python3.11-minimal python3.11 libssl3 zlib1g libffi8 libexpat1 libbz2-1.0
+	python3.11-minimal python3.11 python3 libssl3 zlib1g libffi8 libexpat1 libbz2-1.0
 	liblzma5 libsqlite3-0 libreadline8 libtinfo6 libncursesw6 libuuid1
 	libselinux1 libacl1 libattr1 libgmp10 libcrypt1 libpcre2-8-0 libzstd1"
 have=""
 for p in $pkgs; do
 	if dpkg -L "$p" >/dev/null 2>&1; then have="$have $p"; fi
 done
-for p in $have; do dpkg -L "$p"; done | sort -u | while read -r f; do
-	if [ -f "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi
-done | (cd / && xargs -0 cp -a --parents -t "$rimg" 2>/dev/null)
+# copy each file at its canonical path (/bin -> usr/bin on merged-/usr
+# hosts), symlinks as symlinks; then the merged-/usr links themselves
+for p in $have; do dpkg -L "$p"; done | "$PY" -c '
+import os, shutil, stat, sys
+dest = sys.argv[1]
+seen = set()
+for line in sys.stdin:
+    f = line.rstrip("\n")
+    if not f.startswith("/"):
+        continue
+    try:
+        st = os.lstat(f)
+    except OSError:
+        continue
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode)):
+        continue
+    c = os.path.join(os.path.realpath(os.path.dirname(f)), os.path.basename(f))
+    if c in seen:
+        continue
+    seen.add(c)
+    t = dest + c
+    os.makedirs(os.path.dirname(t), exist_ok=True)
+    if os.path.lexists(t):
+        continue
+    shutil.copy2(c, t, follow_symlinks=False)
+for d in ("bin", "sbin", "lib", "lib64"):
+    if os.path.islink("/" + d) and not os.path.lexists(os.path.join(dest, d)):
+        os.symlink(os.readlink("/" + d), os.path.join(dest, d))
+' "$rimg" || fail "assembling the image"
 log "image from packages:$have"
 # the test probes, and /bin/sh for the container entry
 for t in try_exec nop; do cp "$TOOLS/$t" "$rimg/usr/bin/$t"; done
-mkdir -p "$rimg/bin" "$rimg/tmp" "$rimg/proc"
+mkdir -p "$rimg/tmp" "$rimg/proc"
 chmod 1777 "$rimg/tmp"
-[ -e "$rimg/bin/sh" ] || ln -s bash "$rimg/bin/sh"
-[ -e "$rimg/bin/try_exec" ] || ln -s ../usr/bin/try_exec "$rimg/bin/try_exec"
+[ -e "$rimg/usr/bin/sh" ] || ln -s bash "$rimg/usr/bin/sh"
 ls "$rimg"/usr/lib/python3*/lib-dynload/*.so >/dev/null 2>&1 ||
 	skip "python3 C extension modules not installed on the host"
 
@@ -105,6 +130,9 @@ bind c1 after enforce
 expect_exec c1 ok /usr/bin/true
 expect_exec c1 ok /bin/bash -c true
 expect_exec c1 ok /usr/bin/nop
+# python3 loads its own C extension modules (0644 ELF files, map-only)
+expect_exec c1 ok /usr/bin/python3.11 -c 'import json, zlib, _ctypes, _ssl, _bz2, _lzma, _sqlite3'
+expect_exec c1 ok /lib64/ld-linux-x86-64.so.2 /usr/bin/true
 ct_sh c1 'cp /usr/bin/nop /tmp/dropped' || fail "cp in the container"
 expect_exec c1 EACCES /tmp/dropped
 pass

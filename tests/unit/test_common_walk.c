@@ -215,8 +215,10 @@ START_TEST(what_is_in_a_set)
 }
 END_TEST
 
+/* _i: 0 with openat2(), 1 with the openat() fallback */
 START_TEST(symlinks_never_followed)
 {
+	unsigned int mode = _i ? DRIFT_WALK_NO_OPENAT2 : 0;
 	char dir[] = "/tmp/drift-walk-XXXXXX", p[600];
 	struct drift_walk_result r;
 	struct seen *s = calloc(1, sizeof(*s));
@@ -244,7 +246,7 @@ START_TEST(symlinks_never_followed)
 	link_at(p, "back", "..");
 	link_at(p, "proc_root", "/proc/self/root");
 
-	ck_assert_int_eq(walk(dir, s, DRIFT_WALK_ELF, 0, 0, &r), 0);
+	ck_assert_int_eq(walk(dir, s, DRIFT_WALK_ELF | mode, 0, 0, &r), 0);
 	ck_assert_int_eq(s->n, 1);
 	ck_assert_str_eq(s->name[0], "real");
 	ck_assert_int_eq(s->nerr, 0);
@@ -375,6 +377,7 @@ END_TEST
 /* A real bind mount, in a mount namespace of this test's own process. */
 START_TEST(bind_mount_not_crossed)
 {
+	unsigned int mode = _i ? DRIFT_WALK_NO_OPENAT2 : 0;
 	char dir[] = "/tmp/drift-walk-XXXXXX", p[600], q[600];
 	struct drift_walk_result r;
 	struct seen *s = calloc(1, sizeof(*s));
@@ -413,7 +416,7 @@ START_TEST(bind_mount_not_crossed)
 	ck_assert_int_eq(mount(p, q, NULL, MS_BIND, NULL), 0);
 	snprintf(p, sizeof(p), "%s/host", dir);
 
-	ck_assert_int_eq(walk(dir, s, DRIFT_WALK_ELF, 0, 0, &r), 0);
+	ck_assert_int_eq(walk(dir, s, DRIFT_WALK_ELF | mode, 0, 0, &r), 0);
 	/* mine, and hostprog reached through its own directory only */
 	ck_assert_int_eq(s->n, 2);
 	ck_assert_int_ge(find(s, "mine"), 0);
@@ -469,6 +472,8 @@ START_TEST(errors_and_bad_arguments)
 	ck_assert_int_eq(walk(p, s, 0, 0, 0, &r), -1);
 	ck_assert_int_eq(errno, ENOTDIR);
 	ck_assert_int_eq(walk(dir, s, 1U << 9, 0, 0, &r), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(walk(dir, s, DRIFT_WALK_ALL + 1, 0, 0, &r), -1);
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_int_eq(walk("", s, 0, 0, 0, &r), -1);
 	ck_assert_int_eq(errno, EINVAL);
@@ -532,11 +537,11 @@ int main(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, what_is_in_a_set);
-	tcase_add_test(tc, symlinks_never_followed);
+	tcase_add_loop_test(tc, symlinks_never_followed, 0, 2);
 	tcase_add_test(tc, deep_tree);
 	tcase_add_test(tc, entry_limit);
 	tcase_add_test(tc, mount_check_logic);
-	tcase_add_test(tc, bind_mount_not_crossed);
+	tcase_add_loop_test(tc, bind_mount_not_crossed, 0, 2);
 	tcase_add_test(tc, errors_and_bad_arguments);
 	tcase_add_test(tc, idvec_bounds);
 	suite_add_tcase(s, tc);
