@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
-/* drift common: buffers, escaping, number parsing, directory walk. */
+/* drift common: buffers, escaping, number parsing. */
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -300,55 +299,4 @@ int drift_parse_u32_max(const char *s, uint32_t max, uint32_t *out)
 		return -ERANGE;
 	*out = (uint32_t)v;
 	return 0;
-}
-
-static _Thread_local struct {
-	drift_walk_fn fn;
-	void *arg;
-} walk_state;
-
-static int walk_cb(const char *path, const struct stat *st, int type,
-		   struct FTW *ftw)
-{
-	(void)ftw;
-	switch (type) {
-	case FTW_F:
-		if (S_ISREG(st->st_mode) && (st->st_mode & 0111))
-			return walk_state.fn(path, st, 0, walk_state.arg);
-		return 0;
-	case FTW_DNR:
-		return walk_state.fn(path, NULL, errno ? errno : EACCES,
-				     walk_state.arg);
-	case FTW_NS:
-		return walk_state.fn(path, NULL, errno ? errno : EIO,
-				     walk_state.arg);
-	default:	/* FTW_D, FTW_SL, FTW_SLN, FTW_DP */
-		return 0;
-	}
-}
-
-int drift_walk_executables(const char *dir, unsigned int flags,
-			   drift_walk_fn fn, void *arg)
-{
-	struct stat st;
-	int ret;
-
-	if (!dir || !fn || (flags & ~DRIFT_WALK_XDEV)) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (lstat(dir, &st) != 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	walk_state.fn = fn;
-	walk_state.arg = arg;
-	errno = 0;
-	ret = nftw(dir, walk_cb, 32,
-		   FTW_PHYS | ((flags & DRIFT_WALK_XDEV) ? FTW_MOUNT : 0));
-	walk_state.fn = NULL;
-	walk_state.arg = NULL;
-	return ret;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * drift common: small helpers. Growable buffers, JSON and terminal string
- * escaping, strict number parsing, the executable-file walk of
- * `driftctl set load --from-dir`.
+ * escaping, strict number parsing. (The directory walk that builds sets is
+ * in walk.h.)
  */
 #ifndef DRIFT_COMMON_UTIL_H
 #define DRIFT_COMMON_UTIL_H
@@ -64,21 +64,5 @@ int drift_text_escape(struct drift_buf *b, const char *s);
  */
 int drift_parse_u64(const char *s, uint64_t *out);
 int drift_parse_u32_max(const char *s, uint32_t max, uint32_t *out);
-
-/*
- * Walks `dir` (nftw, FTW_PHYS: symlinks are never followed) and calls `fn`
- * for every regular file that has at least one execute bit. With
- * DRIFT_WALK_XDEV it does not descend into other mounts. Directories it
- * cannot read and entries it cannot stat are reported to `fn` with
- * err = errno and st = NULL (the walk goes on unless fn returns nonzero).
- * A nonzero return of `fn` stops the walk and is returned. Returns 0, the
- * callback's value, or -1 with errno when `dir` itself cannot be walked.
- * Not reentrant (one walk per thread at a time).
- */
-#define DRIFT_WALK_XDEV	(1U << 0)
-typedef int (*drift_walk_fn)(const char *path, const struct stat *st, int err,
-			     void *arg);
-int drift_walk_executables(const char *dir, unsigned int flags,
-			   drift_walk_fn fn, void *arg);
 
 #endif

@@ -4,9 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "driftctl.h"
 #include "fileid.h"
+#include "walk.h"
 
 /* ---- sets ------------------------------------------------------------ */
 
@@ -88,39 +91,35 @@ out:
 
 /* ---- set load -------------------------------------------------------- */
 
-struct idvec {
-	struct drift_file_id *v;
-	size_t n, cap;
-	size_t skipped;
-	unsigned int flags;
+struct load {
+	struct drift_idvec iv;
+	size_t skipped, map_only;
+	unsigned int flags;		/* DRIFT_FILEID_SHA256 or 0 */
 };
 
-static int idvec_push(struct idvec *iv, const struct drift_file_id *id)
+static void push_failed(int ret)
 {
-	if (iv->n == iv->cap) {
-		size_t cap = iv->cap ? 2 * iv->cap : 1024;
-		struct drift_file_id *v;
-
-		if (cap > DRIFT_SET_MAX_ENTRIES * 2UL)
-			return -E2BIG;
-		v = realloc(iv->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		iv->v = v;
-		iv->cap = cap;
-	}
-	iv->v[iv->n++] = *id;
-	return 0;
+	if (ret == -E2BIG)
+		fprintf(stderr, "driftctl: set load: too many files for one "
+			"set (at most %u)\n", DRIFT_SET_MAX_ENTRIES);
+	else
+		fprintf(stderr, "driftctl: set load: %s\n", strerror(-ret));
 }
 
-/* A file the user named: any failure is fatal. */
-static int add_file(struct idvec *iv, const char *path)
+/*
+ * A file the user named: any failure is fatal. Symlinks are followed (the
+ * user named it). A file without an execute bit is flagged
+ * DRIFT_FILE_F_MAP_ONLY: it may be mapped executable, not exec'd.
+ */
+static int add_file(struct load *ld, const char *path)
 {
 	struct drift_file_id id;
 	struct drift_buf p = DRIFT_BUF_INIT;
+	struct stat st;
 	int ret;
 
-	if (drift_file_id_from_path(path, &id, iv->flags) != 0) {
+	if (drift_file_id_from_path(path, &id, ld->flags) != 0 ||
+	    stat(path, &st) != 0) {
 		ret = -errno;
 		drift_text_escape(&p, path);
 		fprintf(stderr, "driftctl: set load: %s: %s\n", p.data,
@@ -128,14 +127,17 @@ static int add_file(struct idvec *iv, const char *path)
 		drift_buf_free(&p);
 		return ret;
 	}
-	ret = idvec_push(iv, &id);
+	if (!(st.st_mode & 0111)) {
+		id.flags |= DRIFT_FILE_F_MAP_ONLY;
+		ld->map_only++;
+	}
+	ret = drift_idvec_push(&ld->iv, &id);
 	if (ret)
-		fprintf(stderr, "driftctl: set load: %s\n", ret == -E2BIG ?
-			"too many files for one set" : strerror(-ret));
+		push_failed(ret);
 	return ret;
 }
 
-static int add_list(struct idvec *iv, const char *list)
+static int add_list(struct load *ld, const char *list)
 {
 	FILE *f = strcmp(list, "-") == 0 ? stdin : fopen(list, "re");
 	char *line = NULL;
@@ -160,7 +162,7 @@ static int add_list(struct idvec *iv, const char *list)
 			ret = -EINVAL;
 			break;
 		}
-		ret = add_file(iv, line);
+		ret = add_file(ld, line);
 		if (ret)
 			break;
 	}
@@ -174,46 +176,93 @@ static int add_list(struct idvec *iv, const char *list)
 	return ret;
 }
 
-static int dir_cb(const char *path, const struct stat *st, int err, void *arg)
+static void warn_path(const char *path, const char *what)
 {
-	struct idvec *iv = arg;
 	struct drift_buf p = DRIFT_BUF_INIT;
+
+	drift_text_escape(&p, path);
+	fprintf(stderr, "driftctl: set load: warning: %s: %s\n",
+		p.data ? p.data : "?", what);
+	drift_buf_free(&p);
+}
+
+static int dir_file(const struct drift_walk_file *f, void *arg)
+{
+	struct load *ld = arg;
 	struct drift_file_id id;
+	char what[128];
 	int ret;
 
-	(void)st;
-	if (!err && drift_file_id_from_path(path, &id,
-					    iv->flags | DRIFT_FILEID_NOFOLLOW) != 0)
-		err = errno;
-	if (err) {
-		drift_text_escape(&p, path);
-		fprintf(stderr, "driftctl: set load: warning: %s: %s (left out)\n",
-			p.data, strerror(err));
-		drift_buf_free(&p);
-		iv->skipped++;
+	if (drift_file_id_walked(f, ld->flags, &id) != 0) {
+		snprintf(what, sizeof(what), "%s (left out)", strerror(errno));
+		warn_path(f->path, what);
+		ld->skipped++;
 		return 0;
 	}
-	ret = idvec_push(iv, &id);
+	if (f->map_only)
+		ld->map_only++;
+	ret = drift_idvec_push(&ld->iv, &id);
 	if (ret) {
-		fprintf(stderr, "driftctl: set load: %s\n", ret == -E2BIG ?
-			"too many files for one set" : strerror(-ret));
-		return 1;
+		push_failed(ret);
+		return ret;
 	}
 	return 0;
 }
 
-static int add_dir(struct idvec *iv, const char *dir, bool xdev)
+static void dir_error(const char *path, int err, void *arg)
 {
-	int ret = drift_walk_executables(dir, xdev ? DRIFT_WALK_XDEV : 0,
-					 dir_cb, iv);
+	struct load *ld = arg;
+	char what[128];
 
+	switch (err) {
+	case EXDEV:
+		warn_path(path, "another filesystem or a mount point: not "
+			  "walked, its files are not in the set");
+		break;
+	case ELOOP:
+		snprintf(what, sizeof(what), "nested deeper than %u directory "
+			 "levels: not walked", DRIFT_WALK_MAX_DEPTH);
+		warn_path(path, what);
+		break;
+	case E2BIG:
+		snprintf(what, sizeof(what), "more than %u directory entries: "
+			 "the walk stopped here", DRIFT_WALK_MAX_ENTRIES);
+		warn_path(path, what);
+		break;
+	default:
+		warn_path(path, strerror(err));
+		ld->skipped++;
+	}
+}
+
+static int add_dir(struct load *ld, const char *dir)
+{
+	struct drift_walk_opts o = {
+		.flags = DRIFT_WALK_ELF, .file = dir_file, .error = dir_error,
+		.arg = ld,
+	};
+	struct drift_walk_result r;
+	struct drift_buf p = DRIFT_BUF_INIT;
+	int ret = drift_walk_set_files(dir, &o, &r);
+
+	drift_text_escape(&p, dir);
 	if (ret < 0) {
 		ret = -errno;
-		fprintf(stderr, "driftctl: set load: cannot walk %s: %s\n", dir,
-			strerror(errno));
-		return ret;
+		fprintf(stderr, "driftctl: set load: cannot walk %s: %s\n",
+			p.data ? p.data : "?", strerror(errno));
+	} else if (ret == 0 && r.truncated) {
+		/* A partial set would deny what was left out: refuse. */
+		fprintf(stderr, "driftctl: set load: %s: %s; nothing was "
+			"loaded. Load the subtrees separately (--from-dir "
+			"can be repeated) or use --from-list.\n",
+			p.data ? p.data : "?",
+			drift_walk_limit_text(r.truncated));
+		ret = -E2BIG;
+	} else if (ret) {
+		ret = ret < 0 ? ret : -E2BIG;
 	}
-	return ret ? -E2BIG : 0;
+	drift_buf_free(&p);
+	return ret;
 }
 
 static int commit_cb(const struct nlmsghdr *nlh, void *data)
@@ -232,9 +281,27 @@ static int load_exit(int err)
 		err == -EACCES || err == -EPERM ? EXIT_PERM : EXIT_REFUSED;
 }
 
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * DRIFTCTL_TIMING=1 in the environment prints where a load's time went
+ * (collecting identities, sending them, the kernel's commit) to stderr.
+ */
 int cmd_set_load(const struct ctl_req *req)
 {
-	struct idvec iv = { .flags = req->no_hash ? 0 : DRIFT_FILEID_SHA256 };
+	const char *timing = getenv("DRIFTCTL_TIMING");
+	double t0 = mono(), t1 = 0, t2 = 0;
+	struct load ld = {
+		.iv = DRIFT_IDVEC_INIT,
+		.flags = req->no_hash ? 0 : DRIFT_FILEID_SHA256,
+	};
+	struct drift_idvec *ivp = &ld.iv;
 	struct commit_info ci = { 0 };
 	struct nlmsghdr *nlh;
 	struct nl nl;
@@ -247,43 +314,45 @@ int cmd_set_load(const struct ctl_req *req)
 	for (i = 0; i < req->nsrcs; i++) {
 		const struct ctl_src *s = &req->srcs[i];
 
-		ret = s->type == SRC_FILE ? add_file(&iv, s->path) :
-		      s->type == SRC_LIST ? add_list(&iv, s->path) :
-		      add_dir(&iv, s->path, req->xdev);
+		ret = s->type == SRC_FILE ? add_file(&ld, s->path) :
+		      s->type == SRC_LIST ? add_list(&ld, s->path) :
+		      add_dir(&ld, s->path);
 		if (ret) {
 			ret = load_exit(ret);
 			goto out;
 		}
 	}
-	if (iv.n > DRIFT_SET_MAX_ENTRIES) {
+	t1 = mono();
+	if (ivp->n > DRIFT_SET_MAX_ENTRIES) {
 		fprintf(stderr, "driftctl: set load: %zu files, a set holds at "
-			"most %u\n", iv.n, DRIFT_SET_MAX_ENTRIES);
+			"most %u\n", ivp->n, DRIFT_SET_MAX_ENTRIES);
 		ret = EXIT_REFUSED;
 		goto out;
 	}
-	if (iv.n == 0)
+	if (ivp->n == 0)
 		fprintf(stderr, "driftctl: set load: warning: set '%s' is empty: "
 			"every exec governed by it will be reported (audit) or "
 			"denied (enforce)\n", req->set);
 
 	nlh = msg_set_begin(nl.sbuf, NL_SEND_BUF, nl.family, req->set,
-			    (uint32_t)iv.n);
+			    (uint32_t)ivp->n);
 	ret = nlh ? nl_request(&nl, nlh, NULL, NULL) : -errno;
 	if (ret) {
 		ret = ctl_fail(&nl, "set load (begin)", ret);
 		goto out;
 	}
-	for (off = 0; off < iv.n; off += DRIFT_SET_CHUNK_MAX) {
-		size_t n = iv.n - off;
+	for (off = 0; off < ivp->n; off += DRIFT_SET_CHUNK_MAX) {
+		size_t n = ivp->n - off;
 
 		if (n > DRIFT_SET_CHUNK_MAX)
 			n = DRIFT_SET_CHUNK_MAX;
 		nlh = msg_set_add(nl.sbuf, NL_SEND_BUF, nl.family, req->set,
-				  iv.v + off, n);
+				  ivp->v + off, n);
 		ret = nlh ? nl_request(&nl, nlh, NULL, NULL) : -errno;
 		if (ret)
 			break;
 	}
+	t2 = mono();
 	if (!ret) {
 		nlh = msg_set_name_cmd(nl.sbuf, NL_SEND_BUF, nl.family,
 				       DRIFT_CMD_SET_COMMIT, req->set);
@@ -300,7 +369,7 @@ int cmd_set_load(const struct ctl_req *req)
 		r2 = nlh ? nl_request(&nl, nlh, NULL, NULL) : -errno;
 		nl_err_reset(&nl.err);
 		nl.err = saved;
-		ret = ctl_fail(&nl, off < iv.n ? "set load (add)" :
+		ret = ctl_fail(&nl, off < ivp->n ? "set load (add)" :
 			       "set load (commit)", ret);
 		if (r2)
 			fprintf(stderr, "driftctl: set load: abort failed too: "
@@ -309,17 +378,26 @@ int cmd_set_load(const struct ctl_req *req)
 	}
 	if (ci.has_count)
 		printf("set '%s' loaded: %u entries from %zu files%s\n",
-		       req->set, ci.count, iv.n, req->no_hash ? " (no hashes)" : "");
+		       req->set, ci.count, ivp->n, req->no_hash ? " (no hashes)" : "");
 	else
-		printf("set '%s' loaded: %zu files%s\n", req->set, iv.n,
+		printf("set '%s' loaded: %zu files%s\n", req->set, ivp->n,
 		       req->no_hash ? " (no hashes)" : "");
-	if (iv.skipped)
+	if (ld.map_only)
+		printf("%zu of them without an execute bit (ELF objects: may be "
+		       "mapped executable, not exec'd)\n", ld.map_only);
+	if (ld.skipped)
 		printf("warning: %zu files could not be read and were left out\n",
-		       iv.skipped);
+		       ld.skipped);
+	if (timing && *timing && strcmp(timing, "0"))
+		fprintf(stderr, "driftctl: timing: collect %.3f s, begin+add "
+			"%.3f s (%zu messages), commit %.3f s, total %.3f s\n",
+			t1 - t0, t2 - t1,
+			(ivp->n + DRIFT_SET_CHUNK_MAX - 1) / DRIFT_SET_CHUNK_MAX,
+			mono() - t2, mono() - t0);
 	ret = fflush(stdout) ? EXIT_REFUSED : EXIT_OK;
 out:
 	commit_free(&ci);
-	free(iv.v);
+	drift_idvec_free(ivp);
 	nl_close(&nl);
 	return ret;
 }

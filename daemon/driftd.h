@@ -45,9 +45,10 @@ struct image_set {
 	uint32_t entries;
 	unsigned users;			/* containers bound to it */
 	char *image;			/* an image name seen with it */
+	bool truncated;			/* a scan limit left files out */
 };
 
-/* Per-layer cache of executable file identities. */
+/* Per-layer cache of set file identities (executables, ELF map-only). */
 struct layer {
 	struct layer *next;
 	char *path;
@@ -56,6 +57,7 @@ struct layer {
 	uint32_t ctime_nsec;
 	struct drift_file_id *ids;
 	size_t n;
+	bool truncated;			/* scan limits left files out */
 	uint64_t last_used;		/* generation counter */
 };
 

@@ -1,15 +1,17 @@
 /*
  * driftd: the allowlist of an image, from its read-only layers.
  *
- * Every regular file with an execute bit in a lower layer is an entry
- * (identity as statx sees it in the layer directory, plus SHA-256 so that a
- * copied-up but unchanged file still verifies). Layers are cached by
+ * Every regular file with an execute bit in a lower layer is an entry, and
+ * every ELF file without one, flagged DRIFT_FILE_F_MAP_ONLY (identity as
+ * statx sees it in the layer directory, plus SHA-256 so that a copied-up
+ * but unchanged file still verifies). The walk is common/walk.c: no
+ * symlink is followed and no mount crossed; a scan past its limits binds
+ * with what was scanned (image_set.truncated, a warning in the log). Layers are cached by
  * (path, dev, ino, ctime of the layer directory); a set is named after the
  * identities of its layers, so every container of an image (same lowerdirs)
  * shares one kernel set, and a set is only uploaded once.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -20,24 +22,18 @@
 
 #include "driftd.h"
 #include "fileid.h"
+#include "layercache.h"
 #include "log.h"
+#include "walk.h"
 
 #define LAYER_CACHE_MAX	256
+#define SCAN_LOG_MAX	5	/* messages per scan, then a count */
 
-struct idvec {
-	struct drift_file_id *v;
-	size_t n, cap;
-};
-
-static void idvec_push(struct idvec *iv, const struct drift_file_id *id)
+static void push_or_die(struct drift_idvec *iv, const struct drift_file_id *id,
+			size_t n)
 {
-	if (iv->n == iv->cap) {
-		iv->cap = iv->cap ? iv->cap * 2 : 256;
-		iv->v = realloc(iv->v, iv->cap * sizeof(*iv->v));
-		if (!iv->v)
-			abort();
-	}
-	iv->v[iv->n++] = *id;
+	if (drift_idvec_append(iv, id, n) == -ENOMEM)
+		abort();
 }
 
 static double now_s(void)
@@ -48,49 +44,120 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* nftw has no context argument; driftd is single-threaded. */
-static struct {
-	struct idvec *iv;
-	unsigned flags;
-	unsigned errors;
-} walk;
+struct scan {
+	struct drift_idvec *iv;
+	unsigned int flags;		/* DRIFT_FILEID_SHA256 or 0 */
+	unsigned int errors, crossings;
+	bool full;			/* DRIFT_SET_MAX_ENTRIES reached */
+};
 
-static int walk_fn(const char *path, const struct stat *st, int type,
-		   struct FTW *ftw)
+static int scan_file(const struct drift_walk_file *f, void *arg)
 {
+	struct scan *sc = arg;
 	struct drift_file_id id;
+	int ret;
 
-	(void)ftw;
-	if (type != FTW_F || !S_ISREG(st->st_mode) || !(st->st_mode & 0111))
-		return 0;
-	if (drift_file_id_from_path(path, &id, walk.flags) != 0) {
-		if (walk.errors++ < 5)
-			log_warn("cannot identify %s: %s", path, strerror(errno));
+	if (drift_file_id_walked(f, sc->flags, &id) != 0) {
+		if (sc->errors++ < SCAN_LOG_MAX)
+			log_warn("cannot identify %s: %s (not allowed)", f->path,
+				 strerror(errno));
 		return 0;
 	}
-	idvec_push(walk.iv, &id);
+	ret = drift_idvec_push(sc->iv, &id);
+	if (ret == -ENOMEM)
+		abort();
+	if (ret) {
+		sc->full = true;
+		return 1;
+	}
 	return 0;
 }
 
-static int scan_dir(struct driftd *d, const char *dir, struct idvec *iv)
+static void scan_error(const char *path, int err, void *arg)
 {
-	walk.iv = iv;
-	walk.flags = DRIFT_FILEID_NOFOLLOW | (d->cfg.hash ? DRIFT_FILEID_SHA256 : 0);
-	walk.errors = 0;
-	if (nftw(dir, walk_fn, 64, FTW_PHYS | FTW_MOUNT) != 0)
-		return -errno ? -errno : -EIO;
-	if (walk.errors)
-		log_warn("%s: %u files could not be identified (not allowed)",
-			 dir, walk.errors);
+	struct scan *sc = arg;
+
+	if (err == EXDEV) {
+		if (sc->crossings++ < SCAN_LOG_MAX)
+			log_warn("%s: another mount, not scanned (its files are "
+				 "not allowed)", path);
+		return;
+	}
+	if (err == ELOOP || err == E2BIG) {
+		log_warn("%s: %s", path, err == ELOOP ?
+			 "nested too deep, not scanned" :
+			 "directory entry limit reached, scan stopped");
+		return;
+	}
+	if (sc->errors++ < SCAN_LOG_MAX)
+		log_warn("%s: %s (not scanned)", path, strerror(err));
+}
+
+/*
+ * Scans one directory (a layer, or a container's root) into `iv`. Returns
+ * 0 or -errno when the directory cannot be walked. *truncated tells that a
+ * walk limit (see walk.h) or the set size limit left files out: the set
+ * then holds what was scanned (files left out are denied in enforce mode,
+ * never allowed), and the caller is told so.
+ */
+static int scan_dir(struct driftd *d, const char *dir, struct drift_idvec *iv,
+		    bool *truncated)
+{
+	struct scan sc = {
+		.iv = iv,
+		.flags = d->cfg.hash ? DRIFT_FILEID_SHA256 : 0,
+	};
+	struct drift_walk_opts o = {
+		.flags = DRIFT_WALK_ELF, .file = scan_file,
+		.error = scan_error, .arg = &sc,
+	};
+	struct drift_walk_result r;
+	int ret;
+
+	*truncated = false;
+	ret = drift_walk_set_files(dir, &o, &r);
+	if (ret < 0)
+		return errno ? -errno : -EIO;
+	if (sc.errors)
+		log_warn("%s: %u files or directories could not be read (their "
+			 "files are not allowed)", dir, sc.errors);
+	if (sc.crossings)
+		log_warn("%s: %u mount points not crossed", dir, sc.crossings);
+	if (r.truncated || sc.full) {
+		*truncated = true;
+		log_warn("%s: scan truncated: %s; the set holds the %zu files "
+			 "scanned (others are denied in enforce mode)", dir,
+			 sc.full ? "more files than a set holds" :
+			 drift_walk_limit_text(r.truncated), iv->n);
+	}
+	log_debug("%s: %llu entries, %llu set files (%llu ELF without an "
+		  "execute bit)", dir, (unsigned long long)r.entries,
+		  (unsigned long long)r.files, (unsigned long long)r.map_only);
 	return 0;
+}
+
+/*
+ * The on-disk scan cache (common/layercache.h): DRIFTD_LAYER_CACHE in the
+ * environment names another directory, "off" disables it.
+ */
+static const char *layer_cache_dir(void)
+{
+	const char *e = getenv("DRIFTD_LAYER_CACHE");
+
+	if (!e || !*e)
+		return DRIFT_LC_DEFAULT_DIR;
+	return strcmp(e, "off") ? e : NULL;
 }
 
 static struct layer *layer_get(struct driftd *d, const char *path,
 			       char *err, size_t errlen)
 {
+	const char *cdir = layer_cache_dir(), *why = NULL;
+	struct drift_lc_key key;
 	struct stat st;
 	struct layer *l;
-	struct idvec iv = { 0 };
+	struct drift_idvec iv = DRIFT_IDVEC_INIT;
+	bool truncated = false, from_disk = false;
 	int ret;
 
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -107,14 +174,49 @@ static struct layer *layer_get(struct driftd *d, const char *path,
 			return l;
 		}
 	}
-	ret = scan_dir(d, path, &iv);
-	if (ret) {
-		free(iv.v);
-		snprintf(err, errlen, "scanning layer %.200s: %s", path,
-			 strerror(-ret));
-		return NULL;
+	key = (struct drift_lc_key){
+		.path = path, .dev = st.st_dev, .ino = st.st_ino,
+		.ctime_sec = st.st_ctim.tv_sec,
+		.ctime_nsec = (uint32_t)st.st_ctim.tv_nsec,
+		.hash = d->cfg.hash,
+	};
+	if (cdir) {
+		ret = drift_lc_load(cdir, &key, &iv, &truncated, &why);
+		if (ret == 0) {
+			from_disk = true;
+			d->m.layer_cache_hits++;
+			log_info("layer %s: %zu files from the scan cache%s",
+				 path, iv.n, truncated ? " (truncated scan)" :
+				 "");
+		} else if (ret != -ENOENT) {
+			log_info("layer %s: scan cache not used (%s): "
+				 "scanning", path, why ? why : strerror(-ret));
+		}
 	}
-	d->m.layer_scans++;
+	if (!from_disk) {
+		ret = scan_dir(d, path, &iv, &truncated);
+		if (ret) {
+			drift_idvec_free(&iv);
+			snprintf(err, errlen, "scanning layer %.200s: %s", path,
+				 strerror(-ret));
+			return NULL;
+		}
+		d->m.layer_scans++;
+		if (cdir) {
+			static bool warned;
+
+			ret = drift_lc_store(cdir, &key, iv.v, iv.n, truncated);
+			if (ret && !warned) {
+				/* Once: a read-only /var would say it per layer. */
+				warned = true;
+				log_warn("layer %s: cannot write the scan cache "
+					 "in %s: %s (layers will be scanned again "
+					 "after a restart; DRIFTD_LAYER_CACHE=off "
+					 "silences this)", path, cdir,
+					 strerror(-ret));
+			}
+		}
+	}
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		abort();
@@ -127,10 +229,11 @@ static struct layer *layer_get(struct driftd *d, const char *path,
 	l->ctime_nsec = (uint32_t)st.st_ctim.tv_nsec;
 	l->ids = iv.v;
 	l->n = iv.n;
+	l->truncated = truncated;
 	l->last_used = ++d->layer_gen;
 	l->next = d->layers;
 	d->layers = l;
-	log_debug("layer %s: %zu executables", path, l->n);
+	log_debug("layer %s: %zu files", path, l->n);
 	return l;
 }
 
@@ -208,8 +311,9 @@ void imageset_put(struct driftd *d, const char *name)
 	}
 }
 
-static int upload(struct driftd *d, const char *name, struct idvec *iv,
-		  const char *image, double t0, char *err, size_t errlen)
+static int upload(struct driftd *d, const char *name, struct drift_idvec *iv,
+		  bool truncated, const char *image, double t0, char *err,
+		  size_t errlen)
 {
 	struct image_set *s;
 	uint32_t count = 0;
@@ -224,10 +328,13 @@ static int upload(struct driftd *d, const char *name, struct idvec *iv,
 	d->m.set_build_seconds += now_s() - t0;
 	s = imageset_adopt(d, name, count);
 	s->entries = count;
+	s->truncated = truncated;
 	if (image && !s->image)
 		s->image = strdup(image);
-	log_info("set %s loaded: %u entries (%s) in %.3f s", name, count,
-		 image ? image : "unknown image", now_s() - t0);
+	log_info("set %s loaded: %u entries (%s) in %.3f s%s", name, count,
+		 image ? image : "unknown image", now_s() - t0,
+		 truncated ? " (TRUNCATED: files past the scan limits are "
+		 "not allowed)" : "");
 	return 0;
 }
 
@@ -239,16 +346,18 @@ int imageset_for_layers(struct driftd *d, char **layers, size_t n,
 	char mdhex[65];
 	EVP_MD_CTX *ctx;
 	struct stat st;
-	struct idvec iv = { 0 };
+	struct drift_idvec iv = DRIFT_IDVEC_INIT;
+	bool truncated = false;
 	double t0 = now_s();
-	size_t i, j;
+	size_t i;
 	int ret;
 
 	/* Name: digest of the layers' paths and directory identities. */
 	ctx = EVP_MD_CTX_new();
 	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
 		abort();
-	EVP_DigestUpdate(ctx, d->cfg.hash ? "h1" : "h0", 2);
+	/* "e": ELF files without an execute bit are in (map only). */
+	EVP_DigestUpdate(ctx, d->cfg.hash ? "e1h1" : "e1h0", 4);
 	for (i = 0; i < n; i++) {
 		char buf[96];
 
@@ -278,14 +387,25 @@ int imageset_for_layers(struct driftd *d, char **layers, size_t n,
 		struct layer *l = layer_get(d, layers[i], err, errlen);
 
 		if (!l) {
-			free(iv.v);
+			drift_idvec_free(&iv);
 			return -EIO;
 		}
-		for (j = 0; j < l->n; j++)
-			idvec_push(&iv, &l->ids[j]);
+		truncated |= l->truncated;
+		if (drift_idvec_append(&iv, l->ids, l->n) == -E2BIG) {
+			/* Bind with what fits, and say so. */
+			size_t room = DRIFT_SET_MAX_ENTRIES - iv.n;
+
+			push_or_die(&iv, l->ids, room);
+			truncated = true;
+			log_warn("image %s: more than %u files in its layers: "
+				 "the set holds the first %u (others are denied "
+				 "in enforce mode)", image ? image : "?",
+				 DRIFT_SET_MAX_ENTRIES, DRIFT_SET_MAX_ENTRIES);
+			break;
+		}
 	}
-	ret = upload(d, set, &iv, image, t0, err, errlen);
-	free(iv.v);
+	ret = upload(d, set, &iv, truncated, image, t0, err, errlen);
+	drift_idvec_free(&iv);
 	layers_trim(d);
 	return ret;
 }
@@ -294,21 +414,22 @@ int imageset_for_root(struct driftd *d, const char *root, const char *id,
 		      const char *image, char *set, size_t setlen,
 		      char *err, size_t errlen)
 {
-	struct idvec iv = { 0 };
+	struct drift_idvec iv = DRIFT_IDVEC_INIT;
+	bool truncated;
 	double t0 = now_s();
 	int ret;
 
 	snprintf(set, setlen, SET_PREFIX_ROOT "%s", id);
 	if (imageset_find(d, set))
 		return 0;
-	ret = scan_dir(d, root, &iv);
+	ret = scan_dir(d, root, &iv, &truncated);
 	if (ret) {
 		snprintf(err, errlen, "scanning root %.200s: %s", root,
 			 strerror(-ret));
-		free(iv.v);
+		drift_idvec_free(&iv);
 		return ret;
 	}
-	ret = upload(d, set, &iv, image, t0, err, errlen);
-	free(iv.v);
+	ret = upload(d, set, &iv, truncated, image, t0, err, errlen);
+	drift_idvec_free(&iv);
 	return ret;
 }

@@ -229,111 +229,6 @@ START_TEST(parse_numbers)
 }
 END_TEST
 
-struct seen {
-	char paths[32][512];
-	int n, errors;
-};
-
-static int collect(const char *path, const struct stat *st, int err, void *arg)
-{
-	struct seen *s = arg;
-
-	if (err) {
-		s->errors++;
-		return 0;
-	}
-	ck_assert_ptr_nonnull(st);
-	ck_assert(S_ISREG(st->st_mode));
-	ck_assert_int_lt(s->n, 32);
-	snprintf(s->paths[s->n++], 512, "%s", strrchr(path, '/') + 1);
-	return 0;
-}
-
-static int stop_at_first(const char *path, const struct stat *st, int err,
-			 void *arg)
-{
-	(void)path; (void)st; (void)err;
-	++*(int *)arg;
-	return 42;
-}
-
-static int has(struct seen *s, const char *name)
-{
-	for (int i = 0; i < s->n; i++)
-		if (strcmp(s->paths[i], name) == 0)
-			return 1;
-	return 0;
-}
-
-static void touch(const char *dir, const char *name, mode_t mode)
-{
-	char p[512];
-	int fd;
-
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	ck_assert_int_eq(chmod(p, mode), 0);
-}
-
-START_TEST(walk_executables)
-{
-	char dir[] = "/tmp/drift-walk-XXXXXX", p[600], q[600];
-	struct seen s;
-	int calls = 0;
-
-	memset(&s, 0, sizeof(s));
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	touch(dir, "exec_user", 0700);
-	touch(dir, "exec_other", 0601);
-	touch(dir, "plain", 0644);
-	touch(dir, "suid", 04755);
-	snprintf(p, sizeof(p), "%s/sub", dir);
-	ck_assert_int_eq(mkdir(p, 0755), 0);
-	touch(p, "deep", 0755);
-	touch(p, "name with\nnewline", 0755);
-	/* symlinks: never followed, never listed */
-	snprintf(q, sizeof(q), "%s/link_to_exec", dir);
-	ck_assert_int_eq(symlink("exec_user", q), 0);
-	snprintf(q, sizeof(q), "%s/link_to_bin", dir);
-	ck_assert_int_eq(symlink("/usr/bin", q), 0);
-	snprintf(q, sizeof(q), "%s/dangling", dir);
-	ck_assert_int_eq(symlink("/nonexistent", q), 0);
-	snprintf(q, sizeof(q), "%s/fifo", dir);
-	ck_assert_int_eq(mkfifo(q, 0755), 0);
-
-	ck_assert_int_eq(drift_walk_executables(dir, 0, collect, &s), 0);
-	ck_assert_int_eq(s.n, 5);
-	ck_assert(has(&s, "exec_user"));
-	ck_assert(has(&s, "exec_other"));
-	ck_assert(has(&s, "suid"));
-	ck_assert(has(&s, "deep"));
-	ck_assert(has(&s, "name with\nnewline"));
-	ck_assert(!has(&s, "plain"));
-	ck_assert_int_eq(s.errors, 0);
-
-	/* the callback stops the walk and its value comes back */
-	ck_assert_int_eq(drift_walk_executables(dir, DRIFT_WALK_XDEV,
-						stop_at_first, &calls), 42);
-	ck_assert_int_eq(calls, 1);
-
-	ck_assert_int_eq(drift_walk_executables("/nonexistent", 0, collect, &s), -1);
-	ck_assert_int_eq(errno, ENOENT);
-	snprintf(q, sizeof(q), "%s/plain", dir);
-	ck_assert_int_eq(drift_walk_executables(q, 0, collect, &s), -1);
-	ck_assert_int_eq(errno, ENOTDIR);
-	snprintf(q, sizeof(q), "%s/link_to_bin", dir);
-	ck_assert_int_eq(drift_walk_executables(q, 0, collect, &s), -1);
-	ck_assert_int_eq(errno, ENOTDIR);	/* a symlink is not walked */
-	ck_assert_int_eq(drift_walk_executables(dir, 1U << 7, collect, &s), -1);
-	ck_assert_int_eq(errno, EINVAL);
-
-	snprintf(q, sizeof(q), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(q), 0);
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("common_util");
@@ -347,7 +242,6 @@ int main(void)
 	tcase_add_test(tc, json_escape_fuzz);
 	tcase_add_test(tc, text_escape);
 	tcase_add_test(tc, parse_numbers);
-	tcase_add_test(tc, walk_executables);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
