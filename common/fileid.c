@@ -21,12 +21,14 @@ static int do_statx(int fd, struct statx *stx)
 {
 	memset(stx, 0, sizeof(*stx));
 	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT,
-		  STATX_TYPE | STATX_MODE | STATX_INO | STATX_CTIME, stx) != 0)
+		  STATX_TYPE | STATX_MODE | STATX_INO | STATX_CTIME | STATX_SIZE,
+		  stx) != 0)
 		return -1;
 	return 0;
 }
 
-static int hash_update_fd(EVP_MD_CTX *ctx, int fd)
+/* size: the file's size if known (a hint to stop early), or -1 */
+static int hash_update_fd(EVP_MD_CTX *ctx, int fd, off_t size)
 {
 	unsigned char *buf = malloc(HASH_CHUNK);
 	off_t off = 0;
@@ -51,6 +53,13 @@ static int hash_update_fd(EVP_MD_CTX *ctx, int fd)
 			goto out;
 		}
 		off += n;
+		/*
+		 * At the size statx reported, a short read is the end: saves
+		 * the read that would return 0. A file growing meanwhile
+		 * changes its size, which the caller compares after.
+		 */
+		if (size >= 0 && off >= size && n < HASH_CHUNK)
+			break;
 	}
 	ret = 0;
 out:
@@ -58,7 +67,7 @@ out:
 	return ret;
 }
 
-int drift_sha256_fd(int fd, uint8_t out[DRIFT_SHA256_LEN])
+static int sha256_fd(int fd, off_t size, uint8_t out[DRIFT_SHA256_LEN])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned int len = 0;
@@ -72,7 +81,7 @@ int drift_sha256_fd(int fd, uint8_t out[DRIFT_SHA256_LEN])
 		err = EPROTO;
 		goto out;
 	}
-	if (hash_update_fd(ctx, fd) != 0) {
+	if (hash_update_fd(ctx, fd, size) != 0) {
 		err = errno;
 		goto out;
 	}
@@ -87,6 +96,11 @@ out:
 	if (ret)
 		errno = err;
 	return ret;
+}
+
+int drift_sha256_fd(int fd, uint8_t out[DRIFT_SHA256_LEN])
+{
+	return sha256_fd(fd, -1, out);
 }
 
 int drift_sha256_mem(const void *data, size_t len,
@@ -170,7 +184,7 @@ int drift_file_id_from_fd(int fd, struct drift_file_id *out,
 				errno = EAGAIN;
 				return -1;
 			}
-			if (drift_sha256_fd(fd, id.sha256) != 0)
+			if (sha256_fd(fd, (off_t)stx.stx_size, id.sha256) != 0)
 				return -1;
 			if (do_statx(fd, &after) != 0)
 				return -1;

@@ -94,8 +94,12 @@ static bool same_inode(const struct statx *a, const struct statx *b)
 	       a->stx_dev_minor == b->stx_dev_minor;
 }
 
-/* Opens a regular file found at dirfd/name and checks it is still it. */
-static int open_file(int dirfd, const char *name, const struct statx *stx)
+/*
+ * Opens a regular file found at dirfd/name and, with `verify`, checks it
+ * is still it (callers that statx the descriptor anyway compare later).
+ */
+static int open_file(int dirfd, const char *name, const struct statx *stx,
+		     bool verify)
 {
 	static const int base = O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 				O_NOCTTY | O_CLOEXEC;
@@ -107,6 +111,8 @@ static int open_file(int dirfd, const char *name, const struct statx *stx)
 		fd = openat(dirfd, name, base);
 	if (fd < 0)
 		return -1;
+	if (!verify)
+		return fd;
 	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT,
 		  STATX_TYPE | STATX_INO, &now) != 0) {
 		int err = errno;
@@ -137,7 +143,7 @@ static int visit_file(struct walk *w, int dirfd, const char *name,
 	if (!(stx->stx_mode & 0111)) {
 		if (!(w->o->flags & DRIFT_WALK_ELF) || stx->stx_size < 4)
 			return 0;
-		f.fd = open_file(dirfd, name, stx);
+		f.fd = open_file(dirfd, name, stx, true);
 		if (f.fd < 0) {
 			report(w, errno);
 			return 0;
@@ -337,7 +343,8 @@ int drift_file_id_walked(const struct drift_walk_file *f, unsigned int flags,
 		goto done;
 	}
 	if (fd < 0) {
-		fd = open_file(f->dirfd, f->name, stx);
+		/* drift_file_id_from_fd() statx()es it: compared below */
+		fd = open_file(f->dirfd, f->name, stx, false);
 		if (fd < 0)
 			return -1;
 	}
