@@ -102,6 +102,9 @@ MUT = [
     ("hooks.d file names the packaged path, not the node's",
      edit_text("drift-hook.json", "/var/lib/drift/bin/drift-oci-hook", "/usr/libexec/drift/drift-oci-hook"),
      "drift-hook.json differs"),
+    ("driftd's layer cache on the read-only root",
+     edit_yaml(D, "DaemonSet", lambda d: container(d, "driftd")["volumeMounts"].pop()),
+     "layer cache /var/lib/drift/layers is not a writable hostPath"),
     ("ServiceMonitor with a bearerTokenFile",
      edit_yaml(X, "ServiceMonitor", lambda s: s["spec"]["endpoints"][0].update(
          bearerTokenFile="/var/run/secrets/kubernetes.io/serviceaccount/token")), "refuses file references"),

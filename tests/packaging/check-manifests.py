@@ -511,6 +511,7 @@ def cross_check(docs, hooks_json, version):
         conts = pod.get("containers", [])
         inits = pod.get("initContainers", [])
         allc = conts + inits
+        vol_by_name = {v["name"]: v for v in pod.get("volumes", [])}
         if pod.get("serviceAccountName") not in sas:
             bad(w, "serviceAccountName %r is not defined" % pod.get("serviceAccountName"))
         if not pod.get("hostNetwork"):
@@ -547,6 +548,16 @@ def cross_check(docs, hooks_json, version):
         if len(driftd) != 1:
             bad(w, "no container runs /usr/sbin/driftd")
         else:
+            # driftd's layer cache (common/layercache.h) on a writable hostPath.
+            cache = layer_cache_dir()
+            env = {e["name"]: e.get("value") for e in driftd[0].get("env", [])}
+            if cache and env.get("DRIFTD_LAYER_CACHE") != "off":
+                cache = env.get("DRIFTD_LAYER_CACHE") or cache
+                m = [m for m in driftd[0].get("volumeMounts", []) if m["mountPath"] == cache]
+                v = vol_by_name.get(m[0]["name"], {}) if m else {}
+                if not m or m[0].get("readOnly") or "hostPath" not in v:
+                    bad(w, "driftd's layer cache %s is not a writable hostPath mount (read-only root: "
+                        "every restart would scan every layer again)" % cache)
             lc = driftd[0].get("lifecycle", {})
             if lc.get("preStop", {}).get("exec", {}).get("command") != ["/usr/sbin/driftctl", "unlock"]:
                 bad(w, "driftd's preStop must run driftctl unlock (KMM unloads the module after it)")
@@ -586,7 +597,6 @@ def cross_check(docs, hooks_json, version):
                     ok = True
         if not ok:
             bad("RBAC", "the driftd service account may not use SCC drift-driftd")
-        vol_by_name = {v["name"]: v for v in pod.get("volumes", [])}
         for v in vol_by_name.values():
             if "configMap" in v and cms is not None and v["configMap"]["name"] not in cms:
                 bad(w, "configMap %s is not generated" % v["configMap"]["name"])
@@ -697,6 +707,15 @@ def cross_check(docs, hooks_json, version):
                    any(s.get("name") == sa for s in rb.get("subjects", []))
                    for rb in by.get("ClusterRoleBinding", {}).values()):
             bad("RBAC", "service account %s needs system:auth-delegator (kube-rbac-proxy reviews)" % sa)
+
+
+def layer_cache_dir():
+    """driftd's default layer cache directory, from common/layercache.h."""
+    h = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common", "layercache.h")
+    if not os.path.exists(h):
+        return None
+    m = re.search(r'#define\s+DRIFT_LC_DEFAULT_DIR\s+"([^"]+)"', open(h).read())
+    return m.group(1) if m else None
 
 
 def safe_cross_check(docs, hooks_json, version):
