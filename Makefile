@@ -48,7 +48,7 @@ common:
 ctl daemon: common
 	$(MAKE) -C $@
 
-tests/tools:
+tests/tools: common
 	$(MAKE) -C tests/tools
 
 check:
@@ -62,6 +62,14 @@ vm-test: all
 demo: all
 	$(RUN_GUEST) tests/demo/demo.sh
 
+# Benchmarks: one boot under icount (guest time = instruction count), so
+# that ratios are stable on a loaded machine (docs/BENCHMARKS.md). Knobs go
+# to the guest with BENCH_ENV='--env BENCH_ROUNDS=3 ...'.
+BENCH_TIMEOUT ?= 7200
+BENCH_ENV ?=
+bench: all
+	$(RUN_GUEST) --icount --mem 2048 --timeout $(BENCH_TIMEOUT) $(BENCH_ENV) tests/bench/run-bench
+
 # ---------------------------------------------------------------- debug lane
 # The whole integration suite on the debug kernel (KASAN, lockdep +
 # PROVE_RCU, DEBUG_ATOMIC_SLEEP, kmemleak, DEBUG_LIST/OBJECTS), then a
@@ -71,6 +79,7 @@ demo: all
 DEBUG_MEM ?= 3072
 DEBUG_TIMEOUT ?= 10800
 DEBUG_TEST_TIMEOUT ?= 1500
+DEBUG_TIME_SCALE ?= 5
 DEBUG_KO = $(CURDIR)/build/kmod-$(DEBUG_KVER)/kmod/drift.ko
 DEBUG_GUEST = tests/vm/run-guest --kver $(DEBUG_KVER) --module $(DEBUG_KO) --mem $(DEBUG_MEM)
 
@@ -80,6 +89,7 @@ install-debug-kernel:
 test-debug: install-debug-kernel user
 	$(MAKE) kmod KVER=$(DEBUG_KVER)
 	$(DEBUG_GUEST) --timeout $(DEBUG_TIMEOUT) --env DRIFT_TEST_TIMEOUT=$(DEBUG_TEST_TIMEOUT) \
+		--env DRIFT_TIME_SCALE=$(DEBUG_TIME_SCALE) \
 		tests/vm/with-kmemleak tests/integration/run-all $(TESTS)
 
 # Everything CI runs: unit tests, the integration suite in the guest, and
