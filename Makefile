@@ -92,6 +92,22 @@ test-debug: install-debug-kernel user
 		--env DRIFT_TIME_SCALE=$(DEBUG_TIME_SCALE) \
 		tests/vm/with-kmemleak tests/integration/run-all $(TESTS)
 
+# ---------------------------------------------------------------- stress
+# tests/stress/: exec storms under set/binding/container churn, module
+# reloads, fault injection (debug kernel), netlink fuzzing; then a kmemleak
+# scan where the kernel has kmemleak. On any kernel: make stress KVER=V.
+STRESS_SECONDS ?= 60
+STRESS_ENV ?=
+STRESS_MEM = $(if $(filter $(KVER),$(DEBUG_KVER)),$(DEBUG_MEM),2048)
+STRESS_SCALE = $(if $(filter $(KVER),$(DEBUG_KVER)),$(DEBUG_TIME_SCALE),1)
+stress: all
+	$(RUN_GUEST) --mem $(STRESS_MEM) --timeout $(DEBUG_TIMEOUT) --env STRESS_SECONDS=$(STRESS_SECONDS) \
+		--env DRIFT_TIME_SCALE=$(STRESS_SCALE) $(STRESS_ENV) \
+		tests/vm/with-kmemleak tests/stress/run-stress $(TESTS)
+
+stress-debug: install-debug-kernel
+	$(MAKE) stress KVER=$(DEBUG_KVER)
+
 # Everything CI runs: unit tests, the integration suite in the guest, and
 # the packaging checks when that directory exists.
 test: check vm-test

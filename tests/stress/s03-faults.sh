@@ -1,0 +1,111 @@
+#!/bin/bash
+# Fault injection (debug kernel: CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC,
+# CONFIG_FAULT_INJECTION_STACKTRACE_FILTER): for STRESS_SECONDS, slab and
+# page allocations fail with probability STRESS_FAULT_PERCENT (default 10)
+# whenever drift.ko is on the allocating stack (require-start/require-end =
+# the module's address range from /proc/modules), during set loads
+# (set_synth and driftctl --from-dir), binds (--replace), denied execs
+# that build events for a listener, and status/list dumps.
+# Every failure must be an error to the caller (exit 1 of driftctl /
+# set_synth with the kernel's errno), a count, or a deny: an enforced
+# container's dropped binary never runs; after the injection stops, the
+# sets and bindings that were acknowledged work, nothing leaked (kmemleak
+# scan by tests/vm/with-kmemleak after the module is unloaded) and the
+# kernel log is clean (failure messages are not logged: verbose=0).
+# Skipped where the kernel has no fault injection (stock kernel).
+. "$(dirname "$0")/lib-stress.sh"
+FS=/sys/kernel/debug/failslab
+FP=/sys/kernel/debug/fail_page_alloc
+[ -e "$FS/require-start" ] || skip "no failslab with a stack-trace filter (debug kernel only)"
+pct=${STRESS_FAULT_PERCENT:-10}
+t_init
+stress_image
+stress_ct f1
+stress_ct f2
+load_img img 200 || fail "load img"
+load_img img2 300 || fail "load img2"
+bind f1 img enforce
+bind f2 img2 enforce
+read -r _ size _ _ _ base _ < <(grep '^drift ' /proc/modules)
+start=$((base))
+end_addr=$((base + size))
+[ "$start" -gt 0 ] || fail "no address for drift in /proc/modules"
+log "drift.ko at $(printf '%#x-%#x' "$start" "$end_addr"); failing ${pct}% of its allocations for ${SECS}s"
+
+inject() { # PERCENT
+	local d
+	for d in "$FS" "$FP"; do
+		[ -d "$d" ] || continue
+		echo 0 >"$d/probability"
+		echo "$start" >"$d/require-start"
+		echo "$end_addr" >"$d/require-end"
+		echo 32 >"$d/stacktrace-depth"
+		echo 0 >"$d/verbose"
+		echo 1 >"$d/interval"
+		echo N >"$d/task-filter"
+		echo 1000000 >"$d/times"
+		[ -e "$d/ignore-gfp-wait" ] && echo N >"$d/ignore-gfp-wait"
+		[ -e "$d/ignore-gfp-highmem" ] && echo N >"$d/ignore-gfp-highmem"
+		[ -e "$d/min-order" ] && echo 0 >"$d/min-order"
+		echo "$1" >"$d/probability"
+	done
+}
+injected() { # failures injected so far (times counts down)
+	local d n=0
+	for d in "$FS" "$FP"; do
+		[ -d "$d" ] && n=$((n + 1000000 - $(cat "$d/times")))
+	done
+	echo "$n"
+}
+cleanup_add 'for d in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do echo 0 >$d/probability; done'
+
+mon_start "$W/ev" "" $((SECS + 30))
+den0=$(stat_binding f1 execs_denied)
+inject "$pct"
+end=$(deadline "$SECS")
+ok=0 err=0 binds=0 bindfail=0 nopdeny=0 denied=0 dumps=0 n=0
+while before "$end"; do
+	n=$((n + 1))
+	rc=0; "$SYNTH" img $((RANDOM % 3000 + ${#IMG_FILES[@]})) "${IMG_FILES[@]}" >/dev/null 2>"$W/err" || rc=$?
+	case $rc in 0) ok=$((ok + 1)) ;; 1) err=$((err + 1)) ;; *) fail "set_synth exited $rc: $(cat "$W/err")" ;; esac
+	rc=0; "$DRIFTCTL" set load img2 --no-hash --from-dir "$IMG" >/dev/null 2>"$W/err" || rc=$?
+	case $rc in 0) ok=$((ok + 1)) ;; 1) err=$((err + 1)) ;; *) fail "driftctl set load exited $rc: $(cat "$W/err")" ;; esac
+	s=$([ $((n % 2)) = 0 ] && echo img || echo img2)
+	rc=0; "$DRIFTCTL" bind "$(ct_cg f2)" "$s" --mode enforce --name f2 --replace >/dev/null 2>"$W/err" || rc=$?
+	case $rc in 0) binds=$((binds + 1)) ;; 1) bindfail=$((bindfail + 1)) ;; *) fail "bind --replace exited $rc: $(cat "$W/err")" ;; esac
+	for c in f1 f2; do
+		out=$(ct_run "$c" /bin/try_exec /tmp/dropped 2>&1)
+		[ "$out" = EACCES ] || fail "WRONG ALLOW under fault injection: /tmp/dropped in $c gave '$out' (after $(injected) injected failures)"
+		denied=$((denied + 1))
+		out=$(ct_run "$c" /bin/try_exec /bin/nop 2>&1) || {
+			[ "$out" = EACCES ] || fail "image binary in $c under fault injection: '$out' (neither run nor EACCES)"
+			nopdeny=$((nopdeny + 1))
+		}
+	done
+	"$DRIFTCTL" --json status >/dev/null 2>&1 && dumps=$((dumps + 1))
+	"$DRIFTCTL" --json sets >/dev/null 2>&1 && dumps=$((dumps + 1))
+	"$DRIFTCTL" --json bindings >/dev/null 2>&1 && dumps=$((dumps + 1))
+done
+inject 0
+nfail=$(injected)
+mon_stop
+log "$n rounds, $nfail allocation failures injected: set loads ok $ok / refused $err; binds ok $binds / refused $bindfail; dropped denied $denied; image binary denied $nopdeny; dumps answered $dumps"
+assert_ge "allocation failures injected into drift" 1 "$nfail"
+assert_ge "set loads refused with an error" 1 "$err"
+
+# after: everything acknowledged works, everything else can be redone
+load_img img 100 || fail "set load after the injection"
+dctl bind "$(ct_cg f2)" img2 --mode enforce --name f2 --replace >/dev/null
+for c in f1 f2; do
+	expect_exec "$c" EACCES /tmp/dropped
+	expect_exec "$c" ok /bin/nop
+done
+den=$(stat_binding f1 execs_denied)
+sent=$(stat_binding f1 events_sent)
+sup=$(stat_binding f1 events_suppressed)
+drop=$(stat_binding f1 events_dropped)
+log "f1: denied $den, events sent $sent, suppressed $sup, dropped $drop"
+assert_eq "f1: denied = sent + suppressed + dropped" "$den" $((sent + sup + drop))
+assert_ge "f1: denials counted" $((n + 1)) $((den - den0))
+drift_unload || fail "rmmod after fault injection: $(rmmod drift 2>&1)"
+pass
