@@ -68,6 +68,7 @@ demo: all
 BENCH_TIMEOUT ?= 7200
 BENCH_ENV ?=
 bench: all
+	$(MAKE) -C tests/bench/bpf
 	$(RUN_GUEST) --icount --mem 2048 --timeout $(BENCH_TIMEOUT) $(BENCH_ENV) tests/bench/run-bench
 
 # ---------------------------------------------------------------- debug lane
@@ -108,6 +109,13 @@ stress: all
 stress-debug: install-debug-kernel
 	$(MAKE) stress KVER=$(DEBUG_KVER)
 
+# ---------------------------------------------------------------- matrix
+# The suite on each Debian 6.1 flavour (stock, cloud, rt), installing the
+# flavours' image and headers if needed (scripts/matrix; not part of CI).
+FLAVOURS ?= amd64 cloud-amd64 rt-amd64
+matrix: user
+	scripts/matrix $(FLAVOURS)
+
 # Everything CI runs: unit tests, the integration suite in the guest, and
 # the packaging checks when that directory exists.
 test: check vm-test
@@ -115,5 +123,5 @@ test: check vm-test
 
 clean:
 	$(MAKE) -C kmod clean KVER=$(KVER)
-	for d in $(USER_DIRS) tests/unit; do $(MAKE) -C $$d clean; done
+	for d in $(USER_DIRS) tests/unit tests/bench/bpf; do $(MAKE) -C $$d clean; done
 -include packaging/install.mk
