@@ -24,7 +24,7 @@ RUN_GUEST = tests/vm/run-guest --kver $(KVER) --module $(DRIFT_KO)
 USER_DIRS := common ctl daemon tests/tools
 
 .PHONY: all kmod user $(USER_DIRS) check vm-test demo bench test clean \
-	test-debug install-debug-kernel stress stress-debug matrix
+	test-debug test-debug-ci install-debug-kernel stress stress-debug matrix
 
 all: kmod user
 
@@ -116,10 +116,24 @@ FLAVOURS ?= amd64 cloud-amd64 rt-amd64
 matrix: user
 	scripts/matrix $(FLAVOURS)
 
-# Everything CI runs: unit tests, the integration suite in the guest, and
-# the packaging checks when that directory exists.
+# The debug-kernel part of CI: the module's own integration tests and a
+# short stress pass in one debug-kernel boot, then kmemleak
+# (tests/vm/lane-debug-ci). The whole suite is test-debug (too long for CI
+# here: README, "Test lanes").
+DEBUG_CI_TESTS ?= t0* t1* t2*
+test-debug-ci: install-debug-kernel user
+	$(MAKE) kmod KVER=$(DEBUG_KVER)
+	$(DEBUG_GUEST) --timeout $(DEBUG_TIMEOUT) --env DRIFT_TEST_TIMEOUT=$(DEBUG_TEST_TIMEOUT) \
+		--env DRIFT_TIME_SCALE=$(DEBUG_TIME_SCALE) --env "DEBUG_CI_TESTS=$(DEBUG_CI_TESTS)" \
+		tests/vm/with-kmemleak tests/vm/lane-debug-ci
+
+# Everything CI runs: unit tests, the integration suite in the guest, the
+# packaging checks when that directory exists, and the debug-kernel lane's
+# CI part when the debug kernel's packages are there (../shared/kernels).
 test: check vm-test
 	@if [ -d tests/packaging ]; then $(MAKE) -C tests/packaging check; fi
+	@if [ -n "$(DEBUG_KERNELS)" ]; then $(MAKE) test-debug-ci; \
+	else echo "make test: no $(CURDIR)/../shared/kernels: debug-kernel lane skipped"; fi
 
 clean:
 	$(MAKE) -C kmod clean KVER=$(KVER)
