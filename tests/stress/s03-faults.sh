@@ -27,10 +27,11 @@ load_img img2 300 || fail "load img2"
 bind f1 img enforce
 bind f2 img2 enforce
 read -r _ size _ _ _ base _ < <(grep '^drift ' /proc/modules)
-start=$((base))
-end_addr=$((base + size))
-[ "$start" -gt 0 ] || fail "no address for drift in /proc/modules"
-log "drift.ko at $(printf '%#x-%#x' "$start" "$end_addr"); failing ${pct}% of its allocations for ${SECS}s"
+case $base in 0x*[1-9a-f]*) ;; *) fail "no address for drift in /proc/modules ('$base')" ;; esac
+# unsigned decimal for debugfs (bash arithmetic is signed 64-bit)
+start=$(printf '%u' "$base")
+end_addr=$(printf '%u' $((base + size)))
+log "drift.ko at $base + $size; failing ${pct}% of its allocations for ${SECS}s"
 
 inject() { # PERCENT
 	local d
