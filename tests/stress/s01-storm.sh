@@ -7,13 +7,15 @@
 #   - containers are created, bound, exec'd in and removed (some removed
 #     while still bound),
 #   - a container floods events (denied execs, rate limit raised) to a slow
-#     listener.
+#     listener (tests/tools/slow_listener.py: tiny receive buffer) besides
+#     driftctl monitor.
 # Invariants: in the containers that stay bound in enforce mode to a set
 # holding the image, every exec of an image binary runs and every exec of
 # the dropped binary fails with EACCES, through every replacement (never a
 # wrong allow, never a wrong deny); elsewhere every exec either runs or
 # fails with EACCES (nothing else); the flood binding's events add up
-# (sent + suppressed + dropped = denied); the module still answers and
+# (sent + suppressed + dropped = denied), the slow listener is overrun and
+# the module counts it (global events_dropped); the module still answers and
 # unloads; the kernel log stays clean (run-all; kmemleak with make stress
 # on the debug kernel).
 . "$(dirname "$0")/lib-stress.sh"
@@ -46,9 +48,13 @@ for i in $(seq 1 "$NCHURN"); do
 done
 ct_run flood /bin/exec_loop -e eacces -t "$SECS" /tmp/dropped >"$W/flood.deny" 2>&1 &
 pids+=($!)
-# a slow listener
-("$DRIFTCTL" --json monitor --timeout $((SECS + 5)) 2>/dev/null | while read -r _; do sleep 0.05; done) &
+# a slow listener (tiny receive buffer, one message per 200 ms) and a
+# normal one
+gdrop0=$(stat_global events_dropped)
+"$PY" "$TOOLS/slow_listener.py" "$SECS" 200 4096 >"$W/slow.out" 2>&1 &
 slow=$!
+"$DRIFTCTL" --json monitor --timeout $((SECS + 5)) >"$W/mon.out" 2>&1 &
+mon=$!
 
 # set replacement: the image always in, the size changing
 (
@@ -101,8 +107,9 @@ done
 wait "$rep" || fail "set replacement failed: $(cat "$W/replace.err")"
 wait "$mod" || fail "mode/bind changes failed: $(cat "$W/mode.err")"
 wait "$life" || fail "container lifecycle failed: $(cat "$W/life.err")"
+wait "$slow" || fail "slow listener: $(cat "$W/slow.out")"
+kill "$mon" 2>/dev/null
 wait
-kill "$slow" 2>/dev/null
 
 tot=0
 for f in "$W"/f*.ok "$W"/f*.deny "$W/flood.deny"; do
@@ -123,6 +130,12 @@ drop=$(stat_binding flood events_dropped)
 log "flood: denied $den, events sent $sent, suppressed $sup, dropped $drop"
 assert_eq "flood: denied = sent + suppressed + dropped" "$den" $((sent + sup + drop))
 assert_eq "flood: denials counted = denials seen" "$(loop_field "$W/flood.deny" eacces)" "$den"
+# the slow listener was overrun, and the module counted what it could not
+# deliver (global events_dropped: a multicast that failed for a member)
+log "$(tail -n1 "$W/slow.out")"
+over=$(sed -n 's/.*overruns=\([0-9]*\).*/\1/p' "$W/slow.out")
+assert_ge "slow listener overruns (ENOBUFS)" 1 "$over"
+assert_ge "global events_dropped during the flood" 1 $(( $(stat_global events_dropped) - gdrop0 ))
 dctl status >/dev/null
 drift_unload || fail "rmmod after the storm: $(rmmod drift 2>&1)"
 pass
