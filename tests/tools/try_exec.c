@@ -5,8 +5,16 @@
  * execv()s PATH with argv[0] = PATH and the given arguments. On success the
  * program replaces this one. On failure prints the errno name (e.g.
  * "EACCES") on stdout and exits 126 (EACCES), 127 (ENOENT) or 125 (other).
+ *
+ * With TRY_EXEC_MAKE_IT_FAIL=1 in the environment it first writes 1 to
+ * /proc/self/make-it-fail, so that with fault injection's task filter on
+ * (tests/stress/s03-faults.sh) the kernel allocations of this execve()
+ * (drift's included) may fail, and only those.
  */
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "probe.h"
@@ -16,6 +24,15 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		fprintf(stderr, "usage: try_exec PATH [ARG...]\n");
 		return 2;
+	}
+	if (getenv("TRY_EXEC_MAKE_IT_FAIL")) {
+		int fd = open("/proc/self/make-it-fail", O_WRONLY);
+
+		if (fd >= 0) {
+			if (write(fd, "1", 1) != 1)
+				perror("try_exec: make-it-fail");
+			close(fd);
+		}
 	}
 	execv(argv[1], argv + 1);
 	probe_fail("try_exec", argv[1], errno);
