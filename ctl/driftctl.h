@@ -280,6 +280,7 @@ struct event_info {
 	uint32_t pid, ppid, uid, suppressed;
 	struct drift_file_id file;
 	int reason, action, mode;	/* -1 if absent */
+	int op;				/* DRIFT_OP_EXEC if absent */
 };
 
 struct commit_info {
