@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,36 +26,55 @@ struct monitor_ctx {
 	char host[256];
 	struct ct_record *recs;
 	size_t nrecs;
-	time_t recs_loaded;
+	bool recs_loaded;
+	struct timespec dir_mtime;
 };
 
-/* driftd's record of the container with this cgroup, reread at most once
- * a second when a cgroup is not known (a container started since). */
-static const struct ct_record *record_of(struct monitor_ctx *ctx, uint64_t cgid)
+/* driftd's record of the container, matched like driftd matches it: by
+ * binding name (the container id), then by cgroup. The records are reread
+ * when one is missing and their directory changed since the last read. */
+static const struct ct_record *find(struct monitor_ctx *ctx, const char *id,
+				    bool has_cgid, uint64_t cgid)
 {
-	time_t now = time(NULL);
 	size_t i;
 
-	for (i = 0; i < ctx->nrecs; i++)
-		if (ctx->recs[i].cgroup_id == cgid)
+	for (i = 0; id && *id && i < ctx->nrecs; i++)
+		if (!strcmp(ctx->recs[i].id, id))
 			return &ctx->recs[i];
-	if (now == ctx->recs_loaded)
-		return NULL;
-	ctx->recs_loaded = now;
-	records_free(ctx->recs, ctx->nrecs);
-	ctx->recs = NULL;
-	ctx->nrecs = 0;
-	if (records_load(records_dir(), &ctx->recs, &ctx->nrecs))
-		return NULL;
-	for (i = 0; i < ctx->nrecs; i++)
+	for (i = 0; has_cgid && i < ctx->nrecs; i++)
 		if (ctx->recs[i].cgroup_id == cgid)
 			return &ctx->recs[i];
 	return NULL;
 }
 
+static const struct ct_record *record_of(struct monitor_ctx *ctx,
+					 const struct event_info *ev)
+{
+	const struct ct_record *r = find(ctx, ev->binding, ev->has_cgid, ev->cgid);
+	char dir[4200];
+	struct stat st;
+
+	if (r)
+		return r;
+	snprintf(dir, sizeof(dir), "%s/containers", records_dir());
+	if (stat(dir, &st) != 0)
+		return NULL;
+	if (ctx->recs_loaded && st.st_mtim.tv_sec == ctx->dir_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == ctx->dir_mtime.tv_nsec)
+		return NULL;
+	ctx->recs_loaded = true;
+	ctx->dir_mtime = st.st_mtim;
+	records_free(ctx->recs, ctx->nrecs);
+	ctx->recs = NULL;
+	ctx->nrecs = 0;
+	if (records_load(records_dir(), &ctx->recs, &ctx->nrecs))
+		return NULL;
+	return find(ctx, ev->binding, ev->has_cgid, ev->cgid);
+}
+
 static int render_schema(struct monitor_ctx *ctx, const struct event_info *ev)
 {
-	const struct ct_record *r = ev->has_cgid ? record_of(ctx, ev->cgid) : NULL;
+	const struct ct_record *r = record_of(ctx, ev);
 	struct drift_event e = {
 		.time_ns = ev->time_ns, .host = ctx->host, .op = ev->op,
 		.action = ev->action, .reason = ev->reason, .mode = ev->mode,

@@ -139,6 +139,7 @@ static void reload(struct driftd *d)
 	d->cfg.annotations = nc.annotations;
 	d->cfg.annotations_can_disable = nc.annotations_can_disable;
 	d->cfg.hash = nc.hash;
+	d->cfg.metrics_per_container = nc.metrics_per_container;
 	{
 		struct drift_rule *r = d->cfg.rules;
 		size_t n = d->cfg.nrules;
