@@ -163,6 +163,8 @@ void events_emit_notice(struct driftd *d, const char *kind,
 int metrics_open(struct driftd *d);	/* socket, kernel handle */
 int metrics_start(struct driftd *d);	/* libmicrohttpd's thread */
 void metrics_close(struct driftd *d);
+/* Before unbinding C (driftd_lock held): keeps its final counts. */
+void metrics_binding_gone(struct driftd *d, const struct container *c);
 void metrics_hook_latency(struct driftd *d, double seconds);
 
 /* privs.c */

@@ -13,7 +13,8 @@
  * Labels are bounded by default: per-container counters are summed per
  * (namespace, workload) (drift_workload_*; workload from event.h's
  * drift_workload_name), and the counts of containers that went away are
- * kept in those sums, so the counters never go down.
+ * kept in those sums (driftd reads a binding's final counts before it
+ * unbinds it: metrics_binding_gone()), so the counters never go down.
  * metrics-per-container yes adds drift_container_* series (one per
  * container: opt-in, their number grows with container churn).
  */
@@ -108,8 +109,10 @@ static struct {
 	struct MHD_Daemon *mhd;
 	int fd;
 	struct workload *workloads;
-	struct seen_binding *prev;
+	struct seen_binding *prev;	/* under driftd_lock, like all below */
 	size_t nprev;
+	uint64_t *gone;			/* unbound since the last scrape */
+	size_t ngone, capgone;
 } M = { .fd = -1 };
 
 int metrics_open(struct driftd *d)
@@ -265,19 +268,123 @@ static void scalar(struct drift_buf *o, const char *name, const char *type,
 	drift_buf_printf(o, "%s %llu\n", name, (unsigned long long)v);
 }
 
+static bool gone_since(uint64_t cgid)
+{
+	size_t i;
+
+	for (i = 0; i < M.ngone; i++)
+		if (M.gone[i] == cgid)
+			return true;
+	return false;
+}
+
+/*
+ * Workload sums from this scrape's bindings (sorted by cgroup id): live
+ * counts, plus the last counts of bindings seen by the previous scrape
+ * that are gone now. A binding driftd unbound in between was accounted by
+ * metrics_binding_gone() with its final counts: skipped here. Called with
+ * driftd_lock held.
+ */
+static void account(struct vec *rows, unsigned *bmodes)
+{
+	struct seen_binding *now = calloc(rows->n ? rows->n : 1, sizeof(*now));
+	struct workload *w;
+	size_t i, j = 0, a = 0, b = 0, p;
+
+	for (w = M.workloads; w; w = w->next) {
+		memset(w->live, 0, sizeof(w->live));
+		memset(w->modes, 0, sizeof(w->modes));
+	}
+	if (!now)
+		return;
+	for (i = 0; i < rows->n; i++) {
+		struct row *r = (struct row *)rows->v + i;
+
+		if (r->b.mode >= 0 && r->b.mode <= DRIFT_MODE_MAX)
+			bmodes[r->b.mode]++;
+		if (gone_since(r->b.cgroup_id))
+			continue;
+		w = workload_get(r->ns, r->wl);
+		if (!w)
+			continue;
+		now[j].cgid = r->b.cgroup_id;
+		now[j].w = w;
+		for (p = 0; p < NPARTS; p++) {
+			now[j].v[p] = r->b.stats.v[parts[p].stat];
+			w->live[p] += now[j].v[p];
+		}
+		if (r->b.mode >= 0 && r->b.mode <= DRIFT_MODE_MAX)
+			w->modes[r->b.mode]++;
+		j++;
+	}
+	/* Bindings of the previous scrape that vanished without driftd. */
+	while (a < M.nprev) {
+		if (b >= j || M.prev[a].cgid < now[b].cgid) {
+			if (M.prev[a].w)
+				for (p = 0; p < NPARTS; p++)
+					M.prev[a].w->retired[p] += M.prev[a].v[p];
+			a++;
+		} else if (M.prev[a].cgid == now[b].cgid) {
+			a++;
+			b++;
+		} else {
+			b++;
+		}
+	}
+	free(M.prev);
+	M.prev = now;
+	M.nprev = j;
+	M.ngone = 0;
+}
+
+void metrics_binding_gone(struct driftd *d, const struct container *c)
+{
+	struct dk_binding_info b;
+	struct workload *w;
+	char wl[256];
+	size_t i, p;
+	uint64_t *g;
+
+	if (M.fd < 0 || dk_get_binding(d->k, c->cgroup_id, &b) != 0)
+		return;
+	drift_workload_name(c->pod, c->image, wl, sizeof(wl));
+	w = workload_get(c->namespace_ ? c->namespace_ : "", wl);
+	if (!w)
+		return;
+	for (p = 0; p < NPARTS; p++)
+		w->retired[p] += b.stats.v[parts[p].stat];
+	for (i = 0; i < M.nprev; i++)
+		if (M.prev[i].cgid == c->cgroup_id)
+			M.prev[i].w = NULL;	/* accounted here, not again */
+	if (M.ngone == M.capgone) {
+		g = realloc(M.gone, (M.capgone ? M.capgone * 2 : 16) * sizeof(*g));
+		if (!g)
+			return;
+		M.gone = g;
+		M.capgone = M.capgone ? M.capgone * 2 : 16;
+	}
+	M.gone[M.ngone++] = c->cgroup_id;
+}
+
+struct wsnap {
+	const char *ns, *name;
+	uint64_t v[NPARTS];
+	unsigned modes[DRIFT_MODE_MAX + 1];
+};
+
 static void render(struct drift_buf *o)
 {
 	static const char *const hook_res[] = { "bound", "exempt", "removed", "error" };
 	struct vec rows = { .size = sizeof(struct row) };
 	struct vec sets = { .size = sizeof(struct setrow) };
 	struct events_output_stats eo;
-	struct seen_binding *now = NULL;
 	struct driftd *d = M.d;
+	struct wsnap *ws = NULL;
 	struct metrics m;
 	struct dk_status st;
 	struct workload *w;
 	bool up, per_ct;
-	size_t i, j, ncontainers = 0;
+	size_t i, j, ncontainers = 0, nw = 0;
 	unsigned bmodes[DRIFT_MODE_MAX + 1] = { 0 };
 
 	/* The kernel first, through this thread's own socket. */
@@ -287,7 +394,7 @@ static void render(struct drift_buf *o)
 		up = false;
 	qsort(rows.v, rows.n, rows.size, cmp_row);
 
-	/* driftd's own state: copied under the loop's lock. */
+	/* driftd's own state, and the workload sums: under the loop's lock. */
 	pthread_mutex_lock(&driftd_lock);
 	m = d->m;
 	per_ct = d->cfg.metrics_per_container;
@@ -317,57 +424,22 @@ static void render(struct drift_buf *o)
 
 		copy(s->image, sizeof(s->image), is ? is->image : NULL);
 	}
+	if (up)
+		account(&rows, bmodes);
+	for (w = M.workloads; w; w = w->next)
+		nw++;
+	ws = calloc(nw ? nw : 1, sizeof(*ws));
+	for (w = M.workloads, i = 0; ws && w; w = w->next, i++) {
+		ws[i].ns = w->ns;	/* freed only by metrics_close() */
+		ws[i].name = w->name;
+		for (j = 0; j < NPARTS; j++)
+			ws[i].v[j] = w->retired[j] + w->live[j];
+		memcpy(ws[i].modes, w->modes, sizeof(ws[i].modes));
+	}
+	if (!ws)
+		nw = 0;
 	pthread_mutex_unlock(&driftd_lock);
 	events_output_stats(&eo);
-
-	/* Workload sums: live bindings, plus what vanished bindings had. */
-	for (w = M.workloads; w; w = w->next) {
-		memset(w->live, 0, sizeof(w->live));
-		memset(w->modes, 0, sizeof(w->modes));
-	}
-	if (up) {
-		now = calloc(rows.n ? rows.n : 1, sizeof(*now));
-		for (i = 0, j = 0; now && i < rows.n; i++) {
-			struct row *r = (struct row *)rows.v + i;
-			size_t p;
-
-			w = workload_get(r->ns, r->wl);
-			if (!w)
-				continue;
-			w->seen = true;
-			now[j].cgid = r->b.cgroup_id;
-			now[j].w = w;
-			for (p = 0; p < NPARTS; p++) {
-				now[j].v[p] = r->b.stats.v[parts[p].stat];
-				w->live[p] += now[j].v[p];
-			}
-			if (r->b.mode >= 0 && r->b.mode <= DRIFT_MODE_MAX) {
-				w->modes[r->b.mode]++;
-				bmodes[r->b.mode]++;
-			}
-			j++;
-		}
-		if (now) {
-			/* Bindings of the previous scrape that are gone now. */
-			size_t a = 0, b = 0, p;
-
-			while (a < M.nprev) {
-				if (b >= j || M.prev[a].cgid < now[b].cgid) {
-					for (p = 0; p < NPARTS; p++)
-						M.prev[a].w->retired[p] += M.prev[a].v[p];
-					a++;
-				} else if (M.prev[a].cgid == now[b].cgid) {
-					a++;
-					b++;
-				} else {
-					b++;
-				}
-			}
-			free(M.prev);
-			M.prev = now;
-			M.nprev = j;
-		}
-	}
 
 	head(o, "drift_build_info", "gauge",
 	     "driftd's version and the drift module's (1 per process).");
@@ -470,39 +542,37 @@ static void render(struct drift_buf *o)
 		goto daemon;
 	head(o, "drift_workload_execs_total", "counter",
 	     "Execs in the containers of a workload, by result (sums over results and workloads add up).");
-	for (w = M.workloads; w; w = w->next)
+	for (j = 0; j < nw; j++)
 		for (i = 0; i < NPARTS; i++) {
 			if (strcmp(parts[i].metric, "execs"))
 				continue;
 			drift_buf_puts(o, "drift_workload_execs_total{");
-			label(o, "namespace", w->ns, false);
-			label(o, "workload", w->name, true);
+			label(o, "namespace", ws[j].ns, false);
+			label(o, "workload", ws[j].name, true);
 			label(o, "result", parts[i].result, true);
-			drift_buf_printf(o, "} %llu\n", (unsigned long long)
-					 (w->retired[i] + w->live[i]));
+			drift_buf_printf(o, "} %llu\n", (unsigned long long)ws[j].v[i]);
 		}
 	head(o, "drift_workload_maps_total", "counter",
 	     "Executable mappings in the containers of a workload, by result.");
-	for (w = M.workloads; w; w = w->next)
+	for (j = 0; j < nw; j++)
 		for (i = 0; i < NPARTS; i++) {
 			if (strcmp(parts[i].metric, "maps"))
 				continue;
 			drift_buf_puts(o, "drift_workload_maps_total{");
-			label(o, "namespace", w->ns, false);
-			label(o, "workload", w->name, true);
+			label(o, "namespace", ws[j].ns, false);
+			label(o, "workload", ws[j].name, true);
 			label(o, "result", parts[i].result, true);
-			drift_buf_printf(o, "} %llu\n", (unsigned long long)
-					 (w->retired[i] + w->live[i]));
+			drift_buf_printf(o, "} %llu\n", (unsigned long long)ws[j].v[i]);
 		}
 	head(o, "drift_workload_containers", "gauge",
 	     "Bound containers of a workload by the mode in force (a mode change moves a container between series).");
-	for (w = M.workloads; w; w = w->next)
+	for (j = 0; j < nw; j++)
 		for (i = 0; i <= DRIFT_MODE_MAX; i++) {
 			drift_buf_puts(o, "drift_workload_containers{");
-			label(o, "namespace", w->ns, false);
-			label(o, "workload", w->name, true);
+			label(o, "namespace", ws[j].ns, false);
+			label(o, "workload", ws[j].name, true);
 			label(o, "mode", drift_mode_name((unsigned)i), true);
-			drift_buf_printf(o, "} %u\n", w->modes[i]);
+			drift_buf_printf(o, "} %u\n", ws[j].modes[i]);
 		}
 	if (per_ct) {
 		head(o, "drift_container_execs_total", "counter",
@@ -594,6 +664,7 @@ daemon:
 	scalar(o, "drift_unprotected_starts_total", "counter",
 	       "Containers the hook let start while driftd could not answer (fail-open).",
 	       m.unprotected_starts);
+	free(ws);
 	free(rows.v);
 	free(sets.v);
 }
@@ -679,4 +750,7 @@ void metrics_close(struct driftd *d)
 	free(M.prev);
 	M.prev = NULL;
 	M.nprev = 0;
+	free(M.gone);
+	M.gone = NULL;
+	M.ngone = M.capgone = 0;
 }
