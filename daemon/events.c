@@ -73,6 +73,8 @@ static void *writer(void *arg)
 	int err;
 
 	(void)arg;
+	/* Cancelled by events_close() only while blocked in a write. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	for (;;) {
 		struct drift_buf t;
 
@@ -87,7 +89,9 @@ static void *writer(void *arg)
 		q.pending = mine;
 		mine = t;
 		pthread_mutex_unlock(&q.mu);
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 		err = write_all(q.fd, mine.data, mine.len);
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 		if (err) {
 			pthread_mutex_lock(&q.mu);
 			q.write_errors++;
@@ -126,8 +130,19 @@ void events_close(struct driftd *d)
 	q.stop = true;
 	pthread_cond_signal(&q.cv);
 	pthread_mutex_unlock(&q.mu);
-	if (q.started)
-		pthread_join(q.thr, NULL);
+	if (q.started) {
+		/* Flush what is queued, but do not hang on a stalled output. */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 2;
+		if (pthread_timedjoin_np(q.thr, NULL, &ts) != 0) {
+			log_warn("events output stalled: %zu bytes not written at exit",
+				 q.pending.len);
+			pthread_cancel(q.thr);
+			pthread_join(q.thr, NULL);
+		}
+	}
 	else if (q.pending.len && q.fd >= 0)
 		write_all(q.fd, q.pending.data, q.pending.len);
 	q.started = false;
