@@ -137,8 +137,13 @@ void events_close(struct driftd *d)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 2;
 		if (pthread_timedjoin_np(q.thr, NULL, &ts) != 0) {
-			log_warn("events output stalled: %zu bytes not written at exit",
-				 q.pending.len);
+			size_t left;
+
+			pthread_mutex_lock(&q.mu);
+			left = q.pending.len;
+			pthread_mutex_unlock(&q.mu);
+			log_warn("events output stalled: %zu queued bytes not written at exit",
+				 left);
 			pthread_cancel(q.thr);
 			pthread_join(q.thr, NULL);
 		}
