@@ -139,8 +139,8 @@ static const struct topic topics[] = {
 "usage: driftctl [--json] monitor [--count N] [--timeout SECONDS]\n"
 "\n"
 "Prints every event as it arrives, one per line (--json: one JSON object\n"
-"per line with time_ns, cgroup_id, binding, set, pid, ppid, uid, comm,\n"
-"path, dev, ino, reason, action, mode, suppressed).\n"
+"per line in the event schema driftd writes too, docs/events.md: schema,\n"
+"time, time_ns, op, action, reason, mode, container, path, ...).\n"
 "  --count N          exit 0 after N events\n"
 "  --timeout SECONDS  stop after SECONDS (fractions allowed); with --count,\n"
 "                     exit 1 if fewer than N events arrived\n" },
