@@ -392,7 +392,8 @@ static void render(struct drift_buf *o)
 	if (up && (dk_bindings(M.k, collect_binding, &rows) ||
 		   dk_sets(M.k, collect_set, &sets)))
 		up = false;
-	qsort(rows.v, rows.n, rows.size, cmp_row);
+	if (rows.n)
+		qsort(rows.v, rows.n, rows.size, cmp_row);
 
 	/* driftd's own state, and the workload sums: under the loop's lock. */
 	pthread_mutex_lock(&driftd_lock);
