@@ -26,6 +26,7 @@ static const char usage_all[] =
 "  driftctl exception add|del CGROUP (--file PATH | --path PREFIX)\n"
 "  driftctl lock | unlock\n"
 "  driftctl [--json] monitor [--count N] [--timeout SECONDS]\n"
+"  driftctl [--json] report [--since DURATION] [--events FILE]\n"
 "  driftctl help [COMMAND]  |  driftctl COMMAND --help  |  driftctl --version\n"
 "\n"
 "CGROUP is a cgroup v2 path (absolute, or relative to /sys/fs/cgroup),\n"
@@ -138,11 +139,25 @@ static const struct topic topics[] = {
 "usage: driftctl [--json] monitor [--count N] [--timeout SECONDS]\n"
 "\n"
 "Prints every event as it arrives, one per line (--json: one JSON object\n"
-"per line with time_ns, cgroup_id, binding, set, pid, ppid, uid, comm,\n"
-"path, dev, ino, reason, action, mode, suppressed).\n"
+"per line in the event schema driftd writes too, docs/events.md: schema,\n"
+"time, time_ns, op, action, reason, mode, container, path, ...).\n"
 "  --count N          exit 0 after N events\n"
 "  --timeout SECONDS  stop after SECONDS (fractions allowed); with --count,\n"
 "                     exit 1 if fewer than N events arrived\n" },
+	{ "report",
+"usage: driftctl [--json] report [--since DURATION] [--events FILE]\n"
+"\n"
+"Reads driftd's event log (JSON lines, docs/events.md) and shows, per\n"
+"namespace and image, what audit mode would have denied: each path with\n"
+"its operation and reason, how often, first and last seen, and the\n"
+"exception that would allow it (the drift.io/exceptions annotation, or\n"
+"'driftctl exception add ct:ID --path PATH' now). A namespace whose\n"
+"containers run in audit (driftd's records and the module's bindings)\n"
+"with no would-be denial in the log is CLEAN to enforce, with the command\n"
+"that does it.\n"
+"  --since DURATION  only events of the last DURATION (90s, 30m, 24h, 7d)\n"
+"  --events FILE     the event log ('-': stdin; default: the 'events' file\n"
+"                    of $DRIFTD_CONFIG or /etc/drift/driftd.conf)\n" },
 	{ NULL, NULL },
 };
 
@@ -181,6 +196,7 @@ const char *ctl_cmd_topic(enum ctl_cmd cmd)
 	case CTL_EXC_ADD: case CTL_EXC_DEL: return "exception";
 	case CTL_LOCK: case CTL_UNLOCK: return "lock";
 	case CTL_MONITOR: return "monitor";
+	case CTL_REPORT: return "report";
 	default: return NULL;
 	}
 }
@@ -679,6 +695,72 @@ static int parse_monitor(struct ctl_req *req, int argc, char **argv,
 	return want_args(err, "monitor", argc, argv, 0, 0, "");
 }
 
+int parse_duration(const char *s, uint64_t *out)
+{
+	static const struct { char c; uint64_t mul; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 },
+	};
+	char num[32];
+	size_t len = s ? strlen(s) : 0, i;
+	uint64_t v, mul = 1;
+
+	if (!len || len >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, len + 1);
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (num[len - 1] == units[i].c) {
+			mul = units[i].mul;
+			num[--len] = '\0';
+			break;
+		}
+	if (!len || num[0] < '0' || num[0] > '9' || drift_parse_u64(num, &v) ||
+	    v > UINT64_MAX / 1000000000ull / mul)
+		return -EINVAL;
+	*out = v * mul;
+	return 0;
+}
+
+static int parse_report(struct ctl_req *req, int argc, char **argv,
+			struct drift_buf *err)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "since", required_argument, NULL, 's' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":js:e:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			req->json = true;
+			break;
+		case 's':
+			if (parse_duration(optarg, &req->since_s))
+				return usage_err(err, "report", "--since: '%s' is not a "
+						 "duration like 90s, 30m, 24h or 7d",
+						 optarg);
+			req->has_since = true;
+			req->since_text = optarg;
+			break;
+		case 'e':
+			if (!*optarg)
+				return usage_err(err, "report", "--events: empty file name");
+			req->events_file = optarg;
+			break;
+		case 'h':
+			req->cmd = CTL_HELP;
+			req->help_topic = "report";
+			return 0;
+		default:
+			return bad_option(err, "report", argv, c);
+		}
+	}
+	return want_args(err, "report", argc, argv, 0, 0, "");
+}
+
 struct cmd_word {
 	const char *word;
 	enum ctl_cmd cmd;
@@ -698,6 +780,7 @@ static const struct cmd_word words[] = {
 	{ "lock", CTL_LOCK },
 	{ "unlock", CTL_UNLOCK },
 	{ "monitor", CTL_MONITOR },
+	{ "report", CTL_REPORT },
 	{ "help", CTL_HELP },
 	{ "version", CTL_VERSION },
 	{ NULL, CTL_NONE },
@@ -805,6 +888,8 @@ int ctl_parse_args(int argc, char **argv, struct ctl_req *req,
 		return parse_exception_cmd(req, argc, argv, err);
 	case CTL_MONITOR:
 		return parse_monitor(req, argc, argv, err);
+	case CTL_REPORT:
+		return parse_report(req, argc, argv, err);
 	default:
 		return usage_err(err, NULL, "unknown command '%s'", argv[0]);
 	}

@@ -1,22 +1,102 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
-/* driftctl monitor: print events of the "events" multicast group. */
+/*
+ * driftctl monitor: print events of the "events" multicast group.
+ * --json writes the event schema of common/event.c (docs/events.md), the
+ * same line driftd writes for the same event: the container's name, pod,
+ * namespace and image come from driftd's container records when it runs.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/genetlink.h>
 
 #include "driftctl.h"
+#include "event.h"
 
 struct monitor_ctx {
 	const struct ctl_req *req;
 	struct drift_buf out;
 	uint64_t seen;
 	int ret;
+	char host[256];
+	struct ct_record *recs;
+	size_t nrecs;
+	bool recs_loaded;
+	struct timespec dir_mtime;
 };
+
+/* driftd's record of the container, matched like driftd matches it: by
+ * binding name (the container id), then by cgroup. The records are reread
+ * when one is missing and their directory changed since the last read. */
+static const struct ct_record *find(struct monitor_ctx *ctx, const char *id,
+				    bool has_cgid, uint64_t cgid)
+{
+	size_t i;
+
+	for (i = 0; id && *id && i < ctx->nrecs; i++)
+		if (!strcmp(ctx->recs[i].id, id))
+			return &ctx->recs[i];
+	for (i = 0; has_cgid && i < ctx->nrecs; i++)
+		if (ctx->recs[i].cgroup_id == cgid)
+			return &ctx->recs[i];
+	return NULL;
+}
+
+static const struct ct_record *record_of(struct monitor_ctx *ctx,
+					 const struct event_info *ev)
+{
+	const struct ct_record *r = find(ctx, ev->binding, ev->has_cgid, ev->cgid);
+	char dir[4200];
+	struct stat st;
+
+	if (r)
+		return r;
+	snprintf(dir, sizeof(dir), "%s/containers", records_dir());
+	if (stat(dir, &st) != 0)
+		return NULL;
+	if (ctx->recs_loaded && st.st_mtim.tv_sec == ctx->dir_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == ctx->dir_mtime.tv_nsec)
+		return NULL;
+	ctx->recs_loaded = true;
+	ctx->dir_mtime = st.st_mtim;
+	records_free(ctx->recs, ctx->nrecs);
+	ctx->recs = NULL;
+	ctx->nrecs = 0;
+	if (records_load(records_dir(), &ctx->recs, &ctx->nrecs))
+		return NULL;
+	return find(ctx, ev->binding, ev->has_cgid, ev->cgid);
+}
+
+static int render_schema(struct monitor_ctx *ctx, const struct event_info *ev)
+{
+	const struct ct_record *r = record_of(ctx, ev);
+	struct drift_event e = {
+		.time_ns = ev->time_ns, .host = ctx->host, .op = ev->op,
+		.action = ev->action, .reason = ev->reason, .mode = ev->mode,
+		.has_cgroup_id = ev->has_cgid, .cgroup_id = ev->cgid,
+		.binding = ev->binding, .set = ev->set,
+		.has_pid = ev->has_pid && ev->has_ppid && ev->has_uid,
+		.pid = ev->pid, .ppid = ev->ppid, .uid = ev->uid,
+		.comm = ev->comm, .path = ev->path,
+		.has_file = ev->has_file, .dev_major = ev->file.dev_major,
+		.dev_minor = ev->file.dev_minor, .ino = ev->file.ino,
+		.suppressed = ev->suppressed,
+	};
+
+	if (r) {
+		e.container_id = r->id;
+		e.container_name = r->name;
+		e.pod = r->pod;
+		e.namespace_ = r->namespace;
+		e.image = r->image;
+	}
+	return drift_event_json(&ctx->out, &e) ? -ENOMEM : 0;
+}
 
 static int event_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -33,7 +113,8 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	}
 	drift_buf_reset(&ctx->out);
-	if (render_event(&ev, ctx->req->json, &ctx->out) == 0) {
+	if ((ctx->req->json ? render_schema(ctx, &ev) :
+	     render_event(&ev, false, &ctx->out)) == 0) {
 		/* One event, one write, flushed at once. */
 		if (ctl_write(&ctx->out))
 			ctx->ret = EXIT_REFUSED;
@@ -71,6 +152,7 @@ int cmd_monitor(const struct ctl_req *req)
 		ret = EXIT_REFUSED;
 		goto out;
 	}
+	gethostname(ctx.host, sizeof(ctx.host) - 1);
 	ret = nl_join_events(&nl);
 	if (ret) {
 		ret = ctl_fail(NULL, "monitor", ret);
@@ -125,6 +207,7 @@ int cmd_monitor(const struct ctl_req *req)
 		ret = EXIT_OK;
 	}
 out:
+	records_free(ctx.recs, ctx.nrecs);
 	drift_buf_free(&ctx.out);
 	nl_close(&nl);
 	return ret;

@@ -59,6 +59,7 @@ enum ctl_cmd {
 	CTL_UNLOCK,
 	CTL_MONITOR,
 	CTL_CONTAINERS,
+	CTL_REPORT,
 };
 
 enum ctl_src_type { SRC_FILE, SRC_LIST, SRC_DIR };
@@ -99,6 +100,12 @@ struct ctl_req {
 	uint64_t count;
 	bool has_timeout;
 	uint64_t timeout_ms;
+
+	/* report */
+	const char *events_file;	/* --events, "-" = stdin */
+	bool has_since;
+	uint64_t since_s;		/* --since, seconds */
+	const char *since_text;
 };
 
 /*
@@ -280,6 +287,7 @@ struct event_info {
 	uint32_t pid, ppid, uid, suppressed;
 	struct drift_file_id file;
 	int reason, action, mode;	/* -1 if absent */
+	int op;				/* DRIFT_OP_EXEC if absent */
 };
 
 struct commit_info {
@@ -390,6 +398,18 @@ int cmd_default(const struct ctl_req *req);
 int cmd_lock(const struct ctl_req *req);
 int cmd_monitor(const struct ctl_req *req);
 int cmd_containers(const struct ctl_req *req);
+int cmd_report(const struct ctl_req *req);
+
+/*
+ * cmd_report.c: reads event lines (docs/events.md) from IN and renders the
+ * report into OUT; with LIVE, driftd's records and the kernel's bindings
+ * say which containers run in audit now. Returns 0 or -errno.
+ */
+int report_run(FILE *in, const char *src, bool has_since, uint64_t since_s,
+	       const char *since_text, bool live, bool json,
+	       struct drift_buf *out);
+/* "90s", "30m", "24h", "7d" or plain seconds -> seconds; 0 or -EINVAL. */
+int parse_duration(const char *s, uint64_t *out);
 
 /* Dumps every binding (cmd_bindings.c); free with bindings_free(). */
 int bindings_fetch(struct nl *nl, struct binding_info **v, size_t *n);

@@ -164,6 +164,7 @@ static int run(const struct ctl_req *req)
 	case CTL_LOCK:
 	case CTL_UNLOCK: return cmd_lock(req);
 	case CTL_MONITOR: return cmd_monitor(req);
+	case CTL_REPORT: return cmd_report(req);
 	default:
 		fputs(ctl_usage(NULL), stderr);
 		return EXIT_USAGE;

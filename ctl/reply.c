@@ -430,6 +430,10 @@ static int event_attrs(const struct nlmsghdr *nlh, struct event_info *ev)
 			ev->suppressed = get_u32(a);
 			ev->has_suppressed = true;
 			break;
+		case DRIFT_A_EVENT_OP:
+			NEED(is_u8(a));
+			ev->op = mnl_attr_get_u8(a);
+			break;
 		default:
 			break;
 		}
@@ -443,6 +447,7 @@ int parse_event(const struct nlmsghdr *nlh, struct event_info *ev)
 
 	memset(ev, 0, sizeof(*ev));
 	ev->reason = ev->action = ev->mode = -1;
+	ev->op = DRIFT_OP_EXEC;
 	ret = event_attrs(nlh, ev);
 	if (ret)
 		event_free(ev);

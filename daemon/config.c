@@ -80,6 +80,7 @@ void config_init(struct driftd_config *cfg)
 	cfg->annotations_can_disable = true;
 	cfg->hash = true;
 	cfg->discover = true;
+	cfg->events_queue_bytes = 4u << 20;
 	/* driftd's own namespace is never governed (see docs/driftd.md). */
 	add_rule(cfg, RULE_NAMESPACE, "drift-system", DRIFTD_MODE_EXEMPT,
 		 "<built-in>", 0);
@@ -272,7 +273,8 @@ static void parse_line(struct driftd_config *cfg, struct pctx *p, char *line)
 	static const char *const known[] = {
 		"mode", "socket", "state-dir", "events", "events-format",
 		"metrics-listen", "reconcile-interval-ms", "request-timeout-ms",
-		"annotations", "annotations-can-disable", "hash", "discover", NULL };
+		"annotations", "annotations-can-disable", "hash", "discover",
+		"metrics-per-container", "events-queue-bytes", NULL };
 	for (u = 0; known[u] && strcmp(known[u], key); u++)
 		;
 	if (!known[u]) {
@@ -341,6 +343,12 @@ static void parse_line(struct driftd_config *cfg, struct pctx *p, char *line)
 	} else if (!strcmp(key, "discover")) {
 		if (!parse_bool(p, key, v, &b))
 			cfg->discover = b;
+	} else if (!strcmp(key, "metrics-per-container")) {
+		if (!parse_bool(p, key, v, &b))
+			cfg->metrics_per_container = b;
+	} else if (!strcmp(key, "events-queue-bytes")) {
+		if (!parse_uint(p, key, v, 4096, 1u << 30, &u))
+			cfg->events_queue_bytes = u;
 	} else {
 		perr(p, "unknown key \"%.64s\"", key);
 	}

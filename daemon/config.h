@@ -43,6 +43,8 @@ struct driftd_config {
 	bool annotations_can_disable;	/* drift.io/mode: off allowed */
 	bool hash;			/* SHA-256 of every image file */
 	bool discover;			/* bind running containers at start */
+	bool metrics_per_container;	/* drift_container_* series (opt-in) */
+	unsigned events_queue_bytes;	/* event output queue bound */
 	struct drift_rule *rules;
 	size_t nrules;
 };

@@ -740,6 +740,7 @@ void container_remove(struct driftd *d, struct container *c, const char *why)
 {
 	int ret;
 
+	metrics_binding_gone(d, c);	/* its final counts stay in the sums */
 	ret = dk_unbind(d->k, c->cgroup_id);
 	if (ret && ret != -ENOENT)
 		log_warn("unbinding container %s (cgroup id %llu): %s", c->id,

@@ -2,6 +2,7 @@
 #ifndef DRIFTD_H
 #define DRIFTD_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -135,16 +136,35 @@ void hookserver_accept(struct driftd *d);
 int reconcile_startup(struct driftd *d);
 void reconcile_periodic(struct driftd *d);
 
-/* events.c */
+/*
+ * Held by the event loop while it handles anything (main.c) and by other
+ * threads (metrics) while they read the loop's state: containers, sets,
+ * d->m, d->cfg.
+ */
+extern pthread_mutex_t driftd_lock;
+
+/* events.c: rendering in the loop, writing in a thread (never blocks) */
+struct drift_event;
+struct events_output_stats {
+	uint64_t lines, dropped, write_errors, queued_bytes;
+};
 int events_open(struct driftd *d);
+int events_start(struct driftd *d);	/* the writer thread */
+void events_close(struct driftd *d);	/* flushes, stops the thread */
+void events_output_stats(struct events_output_stats *s);
+void events_fill(struct drift_event *e, const struct dk_event *ev,
+		 const struct container *c, const char *host);
 void events_on_kernel(const struct dk_event *ev, void *arg);
 void events_emit_notice(struct driftd *d, const char *kind,
 			const struct container *c, const char *id,
 			const char *message);
 
 /* metrics.c */
-int metrics_open(struct driftd *d);
-void metrics_accept(struct driftd *d);
+int metrics_open(struct driftd *d);	/* socket, kernel handle */
+int metrics_start(struct driftd *d);	/* libmicrohttpd's thread */
+void metrics_close(struct driftd *d);
+/* Before unbinding C (driftd_lock held): keeps its final counts. */
+void metrics_binding_gone(struct driftd *d, const struct container *c);
 void metrics_hook_latency(struct driftd *d, double seconds);
 
 /* privs.c */

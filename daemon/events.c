@@ -1,54 +1,184 @@
 /*
- * driftd: kernel events -> one JSON object per line (events-format json), or
- * Falco's JSON output format (events-format falco) for Falco consumers such
- * as falcosidekick. Field reference: docs/driftd.md.
+ * driftd: kernel events -> one line each in the event schema of
+ * common/event.c (events-format json; docs/events.md), or Falco's JSON
+ * output format (events-format falco).
+ *
+ * The event loop never waits for the output: a line is rendered in the
+ * loop and appended to a bounded queue (EVENTS_QUEUE_BYTES); a writer
+ * thread empties the queue into the file or stdout with blocking writes.
+ * When the queue is full (a slow journal, a full disk, a stalled pipe)
+ * the line is dropped and counted (drift_events_output_dropped_total).
  */
 #include <errno.h>
-#include <json.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "driftd.h"
+#include "event.h"
 #include "log.h"
 #include "names.h"
 
-static const char *reason_name(int r)
-{
-	const char *n = r >= 0 ? drift_reason_name((unsigned)r) : NULL;
+#define EVENTS_QUEUE_BYTES	(4u << 20)
 
-	return n ? n : "unknown";
-}
-
-static const char *action_name(int a)
-{
-	const char *n = a >= 0 ? drift_action_name((unsigned)a) : NULL;
-
-	return n ? n : "unknown";
-}
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct drift_buf pending;	/* lines not yet written */
+	size_t max;
+	int fd;
+	bool own_fd, started, stop;
+	pthread_t thr;
+	uint64_t lines, dropped, write_errors;
+} q = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
+	.max = EVENTS_QUEUE_BYTES, .fd = -1 };
 
 int events_open(struct driftd *d)
 {
+	q.max = d->cfg.events_queue_bytes;
 	if (!strcmp(d->cfg.events_output, "-")) {
-		d->events_out = stdout;
+		q.fd = STDOUT_FILENO;
 		return 0;
 	}
-	d->events_out = fopen(d->cfg.events_output, "ae");
-	if (!d->events_out)
+	q.fd = open(d->cfg.events_output, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		    0640);
+	if (q.fd < 0)
 		return -errno;
+	q.own_fd = true;
 	return 0;
 }
 
-static void rfc3339(uint64_t ns, char *buf, size_t n)
+static int write_all(int fd, const char *p, size_t n)
 {
-	time_t s = (time_t)(ns / 1000000000ull);
-	struct tm tm;
-	char base[32];
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
 
-	gmtime_r(&s, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, n, "%s.%09lluZ", base,
-		 (unsigned long long)(ns % 1000000000ull));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void *writer(void *arg)
+{
+	struct drift_buf mine = DRIFT_BUF_INIT;
+	int err;
+
+	(void)arg;
+	/* Cancelled by events_close() only while blocked in a write. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	for (;;) {
+		struct drift_buf t;
+
+		pthread_mutex_lock(&q.mu);
+		while (!q.pending.len && !q.stop)
+			pthread_cond_wait(&q.cv, &q.mu);
+		if (!q.pending.len && q.stop) {
+			pthread_mutex_unlock(&q.mu);
+			break;
+		}
+		t = q.pending;
+		q.pending = mine;
+		mine = t;
+		pthread_mutex_unlock(&q.mu);
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		err = write_all(q.fd, mine.data, mine.len);
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		if (err) {
+			pthread_mutex_lock(&q.mu);
+			q.write_errors++;
+			pthread_mutex_unlock(&q.mu);
+			/* Logged once per burst; the count is in the metrics. */
+			static time_t last;
+			time_t now = time(NULL);
+
+			if (now != last)
+				log_err("events output: %s; lines are lost until it works",
+					strerror(-err));
+			last = now;
+		}
+		drift_buf_reset(&mine);
+	}
+	drift_buf_free(&mine);
+	return NULL;
+}
+
+int events_start(struct driftd *d)
+{
+	int ret;
+
+	(void)d;
+	ret = pthread_create(&q.thr, NULL, writer, NULL);
+	if (ret)
+		return -ret;
+	q.started = true;
+	return 0;
+}
+
+void events_close(struct driftd *d)
+{
+	(void)d;
+	pthread_mutex_lock(&q.mu);
+	q.stop = true;
+	pthread_cond_signal(&q.cv);
+	pthread_mutex_unlock(&q.mu);
+	if (q.started) {
+		/* Flush what is queued, but do not hang on a stalled output. */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 2;
+		if (pthread_timedjoin_np(q.thr, NULL, &ts) != 0) {
+			size_t left;
+
+			pthread_mutex_lock(&q.mu);
+			left = q.pending.len;
+			pthread_mutex_unlock(&q.mu);
+			log_warn("events output stalled: %zu queued bytes not written at exit",
+				 left);
+			pthread_cancel(q.thr);
+			pthread_join(q.thr, NULL);
+		}
+	}
+	else if (q.pending.len && q.fd >= 0)
+		write_all(q.fd, q.pending.data, q.pending.len);
+	q.started = false;
+	drift_buf_free(&q.pending);
+	if (q.own_fd)
+		close(q.fd);
+	q.fd = -1;
+}
+
+void events_output_stats(struct events_output_stats *s)
+{
+	pthread_mutex_lock(&q.mu);
+	s->lines = q.lines;
+	s->dropped = q.dropped;
+	s->write_errors = q.write_errors;
+	s->queued_bytes = q.pending.len;
+	pthread_mutex_unlock(&q.mu);
+}
+
+/* Queues one rendered line (never blocks on the output). */
+static void enqueue(const struct drift_buf *line)
+{
+	pthread_mutex_lock(&q.mu);
+	if (q.pending.len + line->len > q.max ||
+	    drift_buf_append(&q.pending, line->data, line->len)) {
+		q.dropped++;
+	} else {
+		q.lines++;
+		pthread_cond_signal(&q.cv);
+	}
+	pthread_mutex_unlock(&q.mu);
 }
 
 static uint64_t now_ns(void)
@@ -59,84 +189,47 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void add_str(json_object *o, const char *k, const char *v)
+void events_fill(struct drift_event *e, const struct dk_event *ev,
+		 const struct container *c, const char *host)
 {
-	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
-}
-
-static void write_line(struct driftd *d, json_object *o)
-{
-	fprintf(d->events_out, "%s\n",
-		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						  JSON_C_TO_STRING_NOSLASHESCAPE));
-	fflush(d->events_out);
-}
-
-static const char *basename_of(const char *p)
-{
-	const char *s = strrchr(p, '/');
-
-	return s ? s + 1 : p;
-}
-
-static json_object *falco_event(struct driftd *d, const struct dk_event *ev,
-				const struct container *c, const char *when)
-{
-	json_object *o = json_object_new_object(), *f = json_object_new_object();
-	json_object *tags = json_object_new_array();
-	bool deny = ev->action == DRIFT_ACTION_DENY;
-	char out[DRIFT_PATH_MAX + 1024];
-
-	snprintf(out, sizeof(out),
-		 "%s: %s Drift detected: exec of a file not in the container image %s "
-		 "(reason=%s container.id=%s container.name=%s image=%s k8s.ns=%s "
-		 "k8s.pod=%s proc.exepath=%s proc.pcomm=%s proc.pid=%u user.uid=%u)",
-		 when, deny ? "Critical" : "Warning", deny ? "denied" : "audited",
-		 reason_name(ev->reason), c ? c->id : ev->binding,
-		 c && c->name ? c->name : "<NA>",
-		 c && c->image ? c->image : "<NA>",
-		 c && c->namespace_ ? c->namespace_ : "<NA>",
-		 c && c->pod ? c->pod : "<NA>", ev->path, ev->comm, ev->pid,
-		 ev->uid);
-	add_str(o, "output", out);
-	add_str(o, "priority", deny ? "Critical" : "Warning");
-	add_str(o, "rule", deny ? "Drift: exec not in image denied"
-				: "Drift: exec not in image");
-	add_str(o, "source", "syscall");
-	add_str(o, "time", when);
-	add_str(o, "hostname", d->hostname);
-	json_object_array_add(tags, json_object_new_string("container"));
-	json_object_array_add(tags, json_object_new_string("drift"));
-	json_object_array_add(tags, json_object_new_string("mitre_execution"));
-	json_object_object_add(o, "tags", tags);
-	add_str(f, "container.id", c ? c->id : (ev->has_binding ? ev->binding : "host"));
-	add_str(f, "container.name", c ? c->name : NULL);
-	add_str(f, "container.image.repository", c ? c->image : NULL);
-	add_str(f, "k8s.ns.name", c ? c->namespace_ : NULL);
-	add_str(f, "k8s.pod.name", c ? c->pod : NULL);
-	add_str(f, "evt.type", "execve");
-	add_str(f, "evt.res", deny ? "EACCES" : "SUCCESS");
-	add_str(f, "proc.name", basename_of(ev->path));
-	add_str(f, "proc.exepath", ev->path);
-	add_str(f, "proc.pcomm", ev->comm);
-	json_object_object_add(f, "proc.pid", json_object_new_int64(ev->pid));
-	json_object_object_add(f, "proc.ppid", json_object_new_int64(ev->ppid));
-	json_object_object_add(f, "user.uid", json_object_new_int64(ev->uid));
-	add_str(f, "drift.reason", reason_name(ev->reason));
-	add_str(f, "drift.action", action_name(ev->action));
-	add_str(f, "drift.mode", config_mode_name(ev->mode));
-	json_object_object_add(f, "drift.suppressed",
-			       json_object_new_int64(ev->suppressed));
-	json_object_object_add(o, "output_fields", f);
-	return o;
+	memset(e, 0, sizeof(*e));
+	e->time_ns = ev->time_ns;
+	e->host = host;
+	e->op = ev->op;
+	e->action = ev->action;
+	e->reason = ev->reason;
+	e->mode = ev->mode;
+	e->has_cgroup_id = true;
+	e->cgroup_id = ev->cgroup_id;
+	e->binding = ev->has_binding ? ev->binding : NULL;
+	e->set = ev->set[0] ? ev->set : NULL;
+	e->has_pid = true;
+	e->pid = ev->pid;
+	e->ppid = ev->ppid;
+	e->uid = ev->uid;
+	e->comm = ev->comm;
+	e->path = ev->path;
+	e->has_file = ev->has_file;
+	e->dev_major = ev->file.dev_major;
+	e->dev_minor = ev->file.dev_minor;
+	e->ino = ev->file.ino;
+	e->suppressed = ev->suppressed;
+	if (c) {
+		e->container_id = c->id;
+		e->container_name = c->name;
+		e->pod = c->pod;
+		e->namespace_ = c->namespace_;
+		e->image = c->image;
+	}
 }
 
 void events_on_kernel(const struct dk_event *ev, void *arg)
 {
 	struct driftd *d = arg;
-	const struct container *c = NULL;
-	char when[64], dev[32];
-	json_object *o;
+	struct drift_buf line = DRIFT_BUF_INIT;
+	const struct container *c;
+	struct drift_event e;
+	int ret;
 
 	c = container_find_event(d, ev->has_binding ? ev->binding : NULL,
 				 ev->cgroup_id);
@@ -144,76 +237,47 @@ void events_on_kernel(const struct dk_event *ev, void *arg)
 	    ev->action >= 0 && ev->action <= DRIFT_ACTION_MAX)
 		d->m.events[ev->reason][ev->action]++;
 	d->m.events_suppressed += ev->suppressed;
-	rfc3339(ev->time_ns, when, sizeof(when));
-
-	if (d->cfg.events_format == EVENTS_FALCO) {
-		o = falco_event(d, ev, c, when);
+	events_fill(&e, ev, c, d->hostname);
+	if (d->cfg.events_format == EVENTS_FALCO)
+		ret = drift_event_falco(&line, &e);
+	else
+		ret = drift_event_json(&line, &e);
+	if (ret) {
+		pthread_mutex_lock(&q.mu);
+		q.dropped++;
+		pthread_mutex_unlock(&q.mu);
 	} else {
-		o = json_object_new_object();
-		add_str(o, "time", when);
-		json_object_object_add(o, "time_ns", json_object_new_uint64(ev->time_ns));
-		add_str(o, "host", d->hostname);
-		add_str(o, "kind", "exec");
-		add_str(o, "action", action_name(ev->action));
-		add_str(o, "reason", reason_name(ev->reason));
-		add_str(o, "mode", config_mode_name(ev->mode));
-		add_str(o, "container_id", c ? c->id : (ev->has_binding ? ev->binding : NULL));
-		add_str(o, "container_name", c ? c->name : NULL);
-		add_str(o, "pod", c ? c->pod : NULL);
-		add_str(o, "namespace", c ? c->namespace_ : NULL);
-		add_str(o, "image", c ? c->image : NULL);
-		json_object_object_add(o, "cgroup_id", json_object_new_uint64(ev->cgroup_id));
-		add_str(o, "binding", ev->has_binding ? ev->binding : NULL);
-		add_str(o, "set", ev->set[0] ? ev->set : NULL);
-		json_object_object_add(o, "pid", json_object_new_int64(ev->pid));
-		json_object_object_add(o, "ppid", json_object_new_int64(ev->ppid));
-		json_object_object_add(o, "uid", json_object_new_int64(ev->uid));
-		add_str(o, "comm", ev->comm);
-		add_str(o, "path", ev->path);
-		if (ev->has_file) {
-			snprintf(dev, sizeof(dev), "%u:%u", ev->file.dev_major,
-				 ev->file.dev_minor);
-			add_str(o, "dev", dev);
-			json_object_object_add(o, "ino", json_object_new_uint64(ev->file.ino));
-		}
-		json_object_object_add(o, "suppressed", json_object_new_int64(ev->suppressed));
+		enqueue(&line);
 	}
-	write_line(d, o);
-	json_object_put(o);
+	drift_buf_free(&line);
 }
 
 void events_emit_notice(struct driftd *d, const char *kind,
 			const struct container *c, const char *id,
 			const char *message)
 {
-	char when[64];
-	json_object *o = json_object_new_object();
+	struct drift_buf line = DRIFT_BUF_INIT;
+	struct drift_notice n = {
+		.time_ns = now_ns(), .host = d->hostname, .notice = kind,
+		.container_id = c ? c->id : id,
+		.container_name = c ? c->name : NULL,
+		.pod = c ? c->pod : NULL,
+		.namespace_ = c ? c->namespace_ : NULL,
+		.image = c ? c->image : NULL,
+		.message = message,
+	};
+	int ret;
 
-	rfc3339(now_ns(), when, sizeof(when));
-	if (d->cfg.events_format == EVENTS_FALCO) {
-		json_object *f = json_object_new_object();
-		char out[1536];
-
-		snprintf(out, sizeof(out), "%s: Critical driftd %s (container.id=%s %s)",
-			 when, kind, c ? c->id : id, message);
-		add_str(o, "output", out);
-		add_str(o, "priority", "Critical");
-		add_str(o, "rule", "Drift: container not protected");
-		add_str(o, "source", "driftd");
-		add_str(o, "time", when);
-		add_str(o, "hostname", d->hostname);
-		add_str(f, "container.id", c ? c->id : id);
-		add_str(f, "drift.notice", kind);
-		json_object_object_add(o, "output_fields", f);
+	if (d->cfg.events_format == EVENTS_FALCO)
+		ret = drift_notice_falco(&line, &n);
+	else
+		ret = drift_notice_json(&line, &n);
+	if (ret) {
+		pthread_mutex_lock(&q.mu);
+		q.dropped++;
+		pthread_mutex_unlock(&q.mu);
 	} else {
-		add_str(o, "time", when);
-		add_str(o, "host", d->hostname);
-		add_str(o, "kind", kind);
-		add_str(o, "container_id", c ? c->id : id);
-		add_str(o, "container_name", c ? c->name : NULL);
-		add_str(o, "image", c ? c->image : NULL);
-		add_str(o, "message", message);
+		enqueue(&line);
 	}
-	write_line(d, o);
-	json_object_put(o);
+	drift_buf_free(&line);
 }

@@ -537,6 +537,7 @@ static int event_cb(struct nl_msg *msg, void *arg)
 	ev->reason = get_u8(tb[DRIFT_A_EVENT_REASON]);
 	ev->action = get_u8(tb[DRIFT_A_EVENT_ACTION]);
 	ev->mode = get_u8(tb[DRIFT_A_MODE]);
+	ev->op = tb[DRIFT_A_EVENT_OP] ? get_u8(tb[DRIFT_A_EVENT_OP]) : DRIFT_OP_EXEC;
 	ev->suppressed = get_u32(tb[DRIFT_A_EVENT_SUPPRESSED]);
 	e->fn(ev, e->arg);
 	free(ev);

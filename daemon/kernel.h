@@ -50,6 +50,7 @@ struct dk_event {
 	bool has_file;
 	struct drift_file_id file;
 	int reason, action, mode;
+	int op;				/* enum drift_op; EXEC when absent */
 	uint32_t suppressed;
 };
 

@@ -20,6 +20,8 @@
 #include "log.h"
 #include "notify.h"
 
+pthread_mutex_t driftd_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void config_err(void *arg, const char *msg)
 {
 	unsigned *n = arg;
@@ -137,6 +139,7 @@ static void reload(struct driftd *d)
 	d->cfg.annotations = nc.annotations;
 	d->cfg.annotations_can_disable = nc.annotations_can_disable;
 	d->cfg.hash = nc.hash;
+	d->cfg.metrics_per_container = nc.metrics_per_container;
 	{
 		struct drift_rule *r = d->cfg.rules;
 		size_t n = d->cfg.nrules;
@@ -252,6 +255,12 @@ int main(int argc, char **argv)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (!keep && (ret = privs_drop()) != 0)
 		log_warn("dropping privileges: %s", strerror(-ret));
+	/* Threads after privs_drop(): capabilities are per thread. */
+	if ((ret = events_start(&d)) != 0 || (ret = metrics_start(&d)) != 0) {
+		log_err("starting the event writer / metrics threads: %s",
+			strerror(-ret));
+		return 1;
+	}
 	log_info("ready: hook socket %s, metrics %s, default mode %s, events %s (%s)",
 		 d.cfg.socket_path, d.cfg.metrics_listen ? d.cfg.metrics_listen : "off",
 		 config_mode_name(d.cfg.default_mode),
@@ -261,18 +270,20 @@ int main(int argc, char **argv)
 		log_warn("NOTIFY_SOCKET: %s", strerror(-ret));
 
 	next = mono() + d.cfg.reconcile_ms / 1000.0;
+	pthread_mutex_lock(&driftd_lock);
 	for (;;) {
-		struct pollfd p[4] = {
+		struct pollfd p[3] = {
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = dk_events_fd(d.ev), .events = POLLIN },
 			{ .fd = d.hook_fd, .events = POLLIN },
-			{ .fd = d.metrics_fd, .events = POLLIN },
 		};
 		int timeout = (int)((next - mono()) * 1000);
 
 		if (timeout < 0)
 			timeout = 0;
-		ret = poll(p, 4, timeout);
+		pthread_mutex_unlock(&driftd_lock);
+		ret = poll(p, 3, timeout);
+		pthread_mutex_lock(&driftd_lock);
 		if (ret < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			break;
@@ -281,8 +292,6 @@ int main(int argc, char **argv)
 			d.m.events_lost += (uint64_t)dk_events_recv(d.ev);
 		if (p[2].revents)
 			hookserver_accept(&d);
-		if (p[3].revents)
-			metrics_accept(&d);
 		if (p[0].revents) {
 			struct signalfd_siginfo si;
 
@@ -304,6 +313,9 @@ int main(int argc, char **argv)
 			next = mono() + d.cfg.reconcile_ms / 1000.0;
 		}
 	}
+	pthread_mutex_unlock(&driftd_lock);
+	metrics_close(&d);
+	events_close(&d);
 	unlink(d.cfg.socket_path);
 	while (d.containers) {
 		struct container *c = d.containers;
@@ -332,11 +344,7 @@ int main(int argc, char **argv)
 		free(l->ids);
 		free(l);
 	}
-	if (d.events_out && d.events_out != stdout)
-		fclose(d.events_out);
 	close(sfd);
-	if (d.metrics_fd >= 0)
-		close(d.metrics_fd);
 	close(d.hook_fd);
 	dk_events_close(d.ev);
 	dk_close(d.k);

@@ -44,7 +44,7 @@ _driftctl()
 	esac
 
 	if [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "--json status sets bindings containers set bind unbind mode default exception lock unlock monitor" -- "$cur"))
+		COMPREPLY=($(compgen -W "--json status sets bindings containers set bind unbind mode default exception lock unlock monitor report" -- "$cur"))
 		return
 	fi
 	local nargs=$((cword - ci - 1))	# words after the command
@@ -89,6 +89,12 @@ _driftctl()
 		fi ;;
 	monitor)
 		COMPREPLY=($(compgen -W "--count --timeout" -- "$cur")) ;;
+	report)
+		if [[ $prev == --events ]]; then
+			COMPREPLY=($(compgen -f -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "--since --events" -- "$cur"))
+		fi ;;
 	esac
 }
 complete -F _driftctl driftctl

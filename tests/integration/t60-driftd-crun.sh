@@ -87,7 +87,7 @@ m=$(rt_metrics)
 echo "$m" | grep -E '^drift_(layer_scans|set_reuses|set_uploads)_total'
 grep -q '^drift_layer_scans_total 1$' <<<"$m" || fail "the layer was scanned more than once"
 grep -q '^drift_set_reuses_total [3-9]' <<<"$m" || fail "the set was not reused"
-grep -q '^drift_container_execs_total{container_id="long"' <<<"$m" || fail "no per-container metrics"
+grep -q '^drift_workload_execs_total{namespace="",workload="localhost/bb",result="denied"} [1-9]' <<<"$m" || fail "no per-workload metrics"
 grep -q '^drift_hook_latency_seconds_count [1-9]' <<<"$m" || fail "no hook latency metric"
 grep -q '^drift_events_total{reason="not_in_image",action="deny"} [1-9]' <<<"$m" || fail "no event metrics"
 crun kill long KILL; sleep 0.3; crun delete -f long >/dev/null 2>&1 || true

@@ -32,10 +32,11 @@ for i in $(seq 1 50); do
 	for line in open(sys.argv[1]):
 	    e = json.loads(line)
 	    f = e.get("output_fields", {})
-	    if (e.get("priority") == "Critical" and e.get("source") == "syscall"
+	    if (e.get("priority") == "Critical" and e.get("source") == "drift"
 	            and "Drift" in e.get("rule", "") and e.get("time", "").endswith("Z")
 	            and f.get("container.id") == "rule1" and f.get("container.name") == "ruled"
-	            and f.get("container.image.repository") == "localhost/bb:1"
+	            and f.get("container.image.repository") == "localhost/bb"
+	            and f.get("container.image.tag") == "1"
 	            and f.get("drift.action") == "deny" and f.get("evt.type") == "execve"
 	            and "container.id=rule1" in e.get("output", "")):
 	        ok = True
