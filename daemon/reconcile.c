@@ -129,7 +129,7 @@ static int rebuild_set(struct driftd *d, struct container *c, struct kstate *ks)
  * that could not be bound stays and is retried (every RETRY_S seconds), so
  * a driftd that fails or stops half-way never loses one.
  */
-#define RETRY_S		30
+#define RETRY_S		5
 #define RETRY_MAX	128
 
 static struct {
