@@ -154,6 +154,8 @@ static int ask_driftd(const char *sock, const char *req, size_t len,
 		w = send(fd, req + off, len - off, MSG_NOSIGNAL);
 		if (w < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
+		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
+			break;	/* driftd answered early (a refusal): read it */
 		if (w <= 0) {
 			*why = "driftd closed the connection";
 			goto fail;
@@ -176,8 +178,13 @@ static int ask_driftd(const char *sock, const char *req, size_t len,
 			*why = "error reading driftd's answer";
 			goto fail;
 		}
-		if (r == 0)
+		if (r == 0) {
+			if (n == 0) {
+				*why = "driftd closed the connection without an answer";
+				goto fail;
+			}
 			break;
+		}
 		n += (size_t)r;
 		if (n == rsize - 1) {
 			*why = "driftd's answer is too long";

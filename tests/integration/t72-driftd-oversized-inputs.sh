@@ -20,7 +20,14 @@ big() {	# big NAME: inflate the bundle's config.json (annotations, env)
 	a["zz.example/huge"] = "x" * (2 << 20)
 	for i in range(2000):
 	    a["zz.example/k%d" % i] = "v%d" % i
-	c["process"]["env"].append("BIG=" + "e" * (5 << 20))
+	# 5 MiB of environment: 50 variables of 100 KiB (one string may not
+	# exceed 128 KiB at exec), with room for them on the stack (ARG_MAX is
+	# a quarter of RLIMIT_STACK).
+	for i in range(50):
+	    c["process"]["env"].append("BIG%d=" % i + "e" * (100 << 10))
+	c["process"]["rlimits"] = [r for r in c["process"].get("rlimits", [])
+	                           if r["type"] != "RLIMIT_STACK"] + [
+	    {"type": "RLIMIT_STACK", "soft": 64 << 20, "hard": 64 << 20}]
 	json.dump(c, open(p, "w"))
 	PY
 }

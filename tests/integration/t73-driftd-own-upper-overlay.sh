@@ -11,19 +11,19 @@ rt_init
 sed -i 's/^mode audit$/mode enforce/' "$CONF"
 B=$RT/b/evil
 UP=$B/upper
-# Inside: the binary at /tmp/drop/evil is, on the host, $UP/tmp/drop/evil.
+# Inside: the binary at /tmp/drop/true is, on the host, $UP/tmp/drop/true.
 # The overlay's lowerdir strings name host paths: $UP/tmp/drop (which the
 # host resolves to the container's upper directory) and $IMG; the same
 # paths are created inside so that the mount succeeds there.
 ATTACK="
 mkdir -p /tmp/drop $UP/tmp/drop $IMG
-cp /bin/busybox /tmp/drop/evil && echo >>/tmp/drop/evil && chmod 755 /tmp/drop/evil
-cp /tmp/drop/evil $UP/tmp/drop/evil
+cp /bin/busybox /tmp/drop/true && echo >>/tmp/drop/true && chmod 755 /tmp/drop/true
+cp /tmp/drop/true $UP/tmp/drop/true
 cp -a /bin $IMG/ 2>/dev/null
 mount -t overlay evil -o lowerdir=$UP/tmp/drop:$IMG / || { echo MOUNT_FAILED >/tmp/st; exit 1; }
 grep ' / / ' /proc/self/mountinfo | tail -1 >/tmp/mi
 i=0; while [ \$i -lt 600 ]; do
-	if /tmp/drop/evil true 2>/dev/null; then echo RAN >/tmp/st; else echo DENIED >/tmp/st; fi
+	if /tmp/drop/true 2>/dev/null; then echo RAN >/tmp/st; else echo DENIED >/tmp/st; fi
 	sleep 0.1; i=\$((i+1))
 done"
 rt_bundle evil --fail-open drift.io/mode=enforce --args "$ATTACK"

@@ -10,10 +10,11 @@ sed -i 's/^mode audit$/mode enforce/' "$CONF"
 HL=$RT/hostlib/gpu
 OTHER=$RT/hostlib-other
 mkdir -p "$HL" "$OTHER"
-for d in "$HL" "$OTHER"; do cp /usr/bin/busybox "$d/tool"; printf 'z' >>"$d/tool"; chmod 755 "$d/tool"; done
+# busybox picks its applet from the file name: "true".
+for d in "$HL" "$OTHER"; do cp /usr/bin/busybox "$d/true"; printf 'z' >>"$d/true"; chmod 755 "$d/true"; done
 
 bundle() {	# bundle NAME HOSTDIR
-	rt_bundle "$1" --args 'if /usr/lib/gpu/tool true 2>/dev/null; then echo "RESULT GPU=ran"; else echo "RESULT GPU=denied"; fi'
+	rt_bundle "$1" --args 'if /usr/lib/gpu/true 2>/dev/null; then echo "RESULT GPU=ran"; else echo "RESULT GPU=denied"; fi'
 	python3 - "$RT/b/$1/config.json" "$2" <<-'PY'
 	import json, sys
 	p, src = sys.argv[1:3]
@@ -37,7 +38,8 @@ echo "host-library $RT/hostlib" >>"$CONF"
 "$DRIFTD" --check-config "$CONF" || fail "host-library line refused"
 rt_start_driftd
 bundle g1 "$HL"
-out=$(crun run -b "$RT/b/g1" g1 2>&1) || true
+rc=0; out=$(crun run -b "$RT/b/g1" g1 2>&1) || rc=$?
+echo "crun: rc $rc: $out"
 rt_expect "$out" GPU=ran
 grep -q "container g1: host library /usr/lib/gpu (from $HL, host-library $RT/hostlib) allowed" "$DLOG" ||
 	fail "the allowance is not logged"
