@@ -218,8 +218,12 @@ static int selector_matches(enum rule_kind kind, const char *pattern,
 		subject = m->name;
 		break;
 	case RULE_IMAGE_DIGEST:
+		/* CRI-O's ImageRef is the bare hex id: "sha256:" optional. */
 		for (i = 0; i < m->ndigests; i++)
-			if (!fnmatch(pattern, m->digests[i], 0))
+			if (!fnmatch(pattern, m->digests[i], 0) ||
+			    (!strncmp(pattern, "sha256:", 7) &&
+			     strncmp(m->digests[i], "sha256:", 7) &&
+			     !fnmatch(pattern + 7, m->digests[i], 0)))
 				return 1;
 		return 0;
 	}

@@ -465,6 +465,8 @@ int reconcile_startup(struct driftd *d)
 		c->cgroup_id = b->cgroup_id;
 		c->mode = b->mode;
 		c->mode_source = strdup("kernel");
+		c->lib_mode = b->mode;		/* unknown: as the exec mode */
+		c->lib_mode_source = strdup("kernel");
 		c->created = time(NULL);
 		struct dk_set_info *si = kset(&ks, c->set);
 

@@ -497,6 +497,10 @@ START_TEST(selectors)
 	ck_assert_int_eq(r.mode, DRIFT_MODE_ENFORCE);
 	ck_assert_str_eq(r.source, "p.conf:2");
 	policy_result_free(&r);
+	m.digests[1] = "aa22";	/* CRI-O's bare id */
+	policy_decide(&c, &m, NULL, &r);
+	ck_assert_int_eq(r.mode, DRIFT_MODE_ENFORCE);
+	policy_result_free(&r);
 	m.ndigests = 1;
 	policy_decide(&c, &m, NULL, &r);
 	ck_assert_int_eq(r.mode, DRIFT_MODE_OFF);
