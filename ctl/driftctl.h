@@ -419,6 +419,8 @@ void bindings_free(struct binding_info *v, size_t n);
 
 struct ct_record {
 	char *id, *name, *pod, *namespace, *image, *set;
+	char *mode, *mode_source;	/* driftd's policy decision */
+	char *lib_mode, *lib_mode_source;
 	uint64_t cgroup_id;
 };
 
@@ -430,7 +432,14 @@ void record_free(struct ct_record *r);
 /* Every readable record below DIR/containers (none without driftd). */
 int records_load(const char *dir, struct ct_record **out, size_t *n);
 void records_free(struct ct_record *v, size_t n);
-/* By id, name or unique id prefix (4+ characters); NULL if none. */
+/*
+ * Every record KEY names: the one with that id; else all with that name;
+ * else all whose id starts with KEY (4+ characters). Up to MAX pointers in
+ * HITS; returns how many matched (more than one: ambiguous).
+ */
+size_t records_match(const struct ct_record *v, size_t n, const char *key,
+		     const struct ct_record **hits, size_t max);
+/* By id, name or unique id prefix (4+ characters); NULL if none or several. */
 const struct ct_record *records_find(const struct ct_record *v, size_t n,
 				     const char *key);
 

@@ -93,14 +93,30 @@ static int container_cgroup(const char *key, uint64_t *id)
 			records_dir(), strerror(-ret));
 		return ctl_exit_code(ret);
 	}
-	r = records_find(v, n, key);
-	if (r)
+	const struct ct_record *hits[16];
+	size_t k = records_match(v, n, key, hits, 16), i;
+
+	r = k == 1 ? hits[0] : NULL;
+	if (r) {
 		*id = r->cgroup_id;
-	else
+	} else if (k > 1) {
+		fprintf(stderr, "driftctl: ct:%s matches %zu containers; name one by its id:\n",
+			key, k);
+		for (i = 0; i < k && i < 16; i++)
+			fprintf(stderr, "  ct:%s  (name %s, namespace %s, image %s)\n",
+				hits[i]->id, hits[i]->name ? hits[i]->name : "-",
+				hits[i]->namespace ? hits[i]->namespace : "-",
+				hits[i]->image ? hits[i]->image : "-");
+		if (k > 16)
+			fprintf(stderr, "  ... and %zu more\n", k - 16);
+	} else {
 		fprintf(stderr, "driftctl: no container '%s' known to driftd (see "
 			"'driftctl containers'; records in %s)\n", key,
 			records_dir());
+	}
 	records_free(v, n);
+	if (k > 1)
+		return EXIT_USAGE;
 	return r ? 0 : EXIT_NOTFOUND;
 }
 

@@ -750,6 +750,12 @@ static void json_record(struct jw *w, const struct ct_record *r,
 	jw_str(w, b ? b->set : r->set);
 	jw_key(w, "mode");
 	jw_str(w, b && b->mode >= 0 ? drift_mode_name((unsigned)b->mode) : NULL);
+	jw_key(w, "mode_source");
+	jw_str(w, r->mode_source);
+	jw_key(w, "lib_mode");
+	jw_str(w, r->lib_mode);
+	jw_key(w, "lib_mode_source");
+	jw_str(w, r->lib_mode_source);
 	jw_key(w, "stats");
 	jw_obj_begin(w);
 	for (i = 0; b && i <= DRIFT_STAT_MAX; i++) {
@@ -769,9 +775,10 @@ int render_containers(const struct ct_record *r, size_t n,
 		      struct drift_buf *out)
 {
 	static const char *hdr[] = { "CONTAINER", "NAME", "NAMESPACE", "IMAGE",
-				     "MODE", "CHECKED", "DENIED", "AUDITED" };
-	static bool right[] = { false, false, false, false, false, true, true,
-				true };
+				     "MODE", "DECIDED BY", "CHECKED", "DENIED",
+				     "AUDITED" };
+	static bool right[] = { false, false, false, false, false, false, true,
+				true, true };
 	struct table t;
 	size_t i;
 	int ret = 0;
@@ -789,7 +796,7 @@ int render_containers(const struct ct_record *r, size_t n,
 		jw_obj_end(&w);
 		return finish_json(&w, out);
 	}
-	table_init(&t, 8, hdr, right);
+	table_init(&t, 9, hdr, right);
 	for (i = 0; i < n && !ret; i++) {
 		const struct binding_info *bi = binding_of(b, nb, r[i].cgroup_id);
 		char id[13], c[24], d[24], a[24];
@@ -804,7 +811,10 @@ int render_containers(const struct ct_record *r, size_t n,
 		ret = table_add(&t, id, r[i].name ? r[i].name : "-",
 				r[i].namespace ? r[i].namespace : "-",
 				r[i].image ? r[i].image : "-",
-				bi ? mode_str(bi->mode) : "UNBOUND", c, d, a);
+				bi ? mode_str(bi->mode) : "UNBOUND",
+				bi && r[i].mode && strcmp(mode_str(bi->mode), r[i].mode) ?
+				"changed in the kernel" :
+				r[i].mode_source ? r[i].mode_source : "-", c, d, a);
 	}
 	if (!ret)
 		ret = table_render(&t, out);

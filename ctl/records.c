@@ -42,6 +42,10 @@ void record_free(struct ct_record *r)
 	free(r->namespace);
 	free(r->image);
 	free(r->set);
+	free(r->mode);
+	free(r->mode_source);
+	free(r->lib_mode);
+	free(r->lib_mode_source);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -79,6 +83,10 @@ int record_parse(const char *text, size_t len, struct ct_record *r)
 	r->namespace = dup_field(o, "namespace");
 	r->image = dup_field(o, "image");
 	r->set = dup_field(o, "set");
+	r->mode = dup_field(o, "mode");
+	r->mode_source = dup_field(o, "mode_source");
+	r->lib_mode = dup_field(o, "lib_mode");
+	r->lib_mode_source = dup_field(o, "lib_mode_source");
 	ret = 0;
 out:
 	if (ret)
@@ -183,22 +191,41 @@ void records_free(struct ct_record *v, size_t n)
 }
 
 /* A container by id, unique id prefix or name. */
+size_t records_match(const struct ct_record *v, size_t n, const char *key,
+		     const struct ct_record **hits, size_t max)
+{
+	size_t i, k = 0, klen = strlen(key);
+
+	for (i = 0; i < n; i++) {
+		if (!strcmp(v[i].id, key)) {
+			if (max)
+				hits[0] = &v[i];
+			return 1;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (v[i].name && !strcmp(v[i].name, key)) {
+			if (k < max)
+				hits[k] = &v[i];
+			k++;
+		}
+	}
+	if (k)
+		return k;
+	for (i = 0; i < n; i++) {
+		if (klen >= 4 && !strncmp(v[i].id, key, klen)) {
+			if (k < max)
+				hits[k] = &v[i];
+			k++;
+		}
+	}
+	return k;
+}
+
 const struct ct_record *records_find(const struct ct_record *v, size_t n,
 				     const char *key)
 {
 	const struct ct_record *hit = NULL;
-	size_t i, klen = strlen(key);
 
-	for (i = 0; i < n; i++) {
-		if (!strcmp(v[i].id, key) || (v[i].name && !strcmp(v[i].name, key)))
-			return &v[i];
-	}
-	for (i = 0; i < n; i++) {
-		if (klen >= 4 && !strncmp(v[i].id, key, klen)) {
-			if (hit)
-				return NULL;	/* ambiguous */
-			hit = &v[i];
-		}
-	}
-	return hit;
+	return records_match(v, n, key, &hit, 1) == 1 ? hit : NULL;
 }

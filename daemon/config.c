@@ -11,7 +11,9 @@
 
 #define CONFIG_LINE_MAX		4096
 #define CONFIG_MAX_RULES	4096
-#define CONFIG_MAX_TOKENS	8
+#define CONFIG_MAX_TOKENS	40
+#define CONFIG_MAX_GRANTS	1024
+#define CONFIG_MAX_HOSTLIBS	256
 #define CONFIG_FILE_MAX		(4u << 20)
 
 int config_mode_from_name(const char *s)
@@ -38,6 +40,18 @@ const char *config_mode_name(int mode)
 	}
 }
 
+const char *config_kind_name(enum rule_kind k)
+{
+	switch (k) {
+	case RULE_NAMESPACE: return "namespace";
+	case RULE_IMAGE: return "image";
+	case RULE_IMAGE_DIGEST: return "image-digest";
+	case RULE_CONTAINER: return "container";
+	case RULE_ALL: return "all";
+	}
+	return "?";
+}
+
 static char *xstrdup(const char *s)
 {
 	char *p = strdup(s);
@@ -48,8 +62,8 @@ static char *xstrdup(const char *s)
 }
 
 static void add_rule(struct driftd_config *cfg, enum rule_kind kind,
-		     const char *pattern, int mode, const char *file,
-		     unsigned line)
+		     const char *pattern, int mode, int lib_mode,
+		     const char *file, unsigned line)
 {
 	struct drift_rule *r;
 
@@ -61,6 +75,7 @@ static void add_rule(struct driftd_config *cfg, enum rule_kind kind,
 	r->kind = kind;
 	r->pattern = xstrdup(pattern);
 	r->mode = mode;
+	r->lib_mode = lib_mode;
 	r->file = xstrdup(file);
 	r->line = line;
 }
@@ -69,6 +84,8 @@ void config_init(struct driftd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->default_mode = DRIFT_MODE_AUDIT;
+	cfg->default_lib_mode = DRIFTD_LIB_SAME;
+	cfg->cri = CRI_NONE;
 	cfg->socket_path = xstrdup(DRIFTD_DEFAULT_SOCKET);
 	cfg->state_dir = xstrdup(DRIFTD_DEFAULT_STATEDIR);
 	cfg->events_output = xstrdup("-");
@@ -77,13 +94,16 @@ void config_init(struct driftd_config *cfg)
 	cfg->reconcile_ms = 1000;
 	cfg->request_timeout_ms = 2000;
 	cfg->annotations = true;
-	cfg->annotations_can_disable = true;
 	cfg->hash = true;
 	cfg->discover = true;
 	cfg->events_queue_bytes = 4u << 20;
-	/* driftd's own namespace is never governed (see docs/driftd.md). */
+	/*
+	 * driftd's own namespace is never governed (see docs/driftd.md). It
+	 * only ever matches a namespace the configured CRI runtime set
+	 * ("cri-runtime"); with "cri-runtime none" no namespace is known.
+	 */
 	add_rule(cfg, RULE_NAMESPACE, "drift-system", DRIFTD_MODE_EXEMPT,
-		 "<built-in>", 0);
+		 DRIFTD_LIB_SAME, "<built-in>", 0);
 }
 
 void config_free(struct driftd_config *cfg)
@@ -99,6 +119,19 @@ void config_free(struct driftd_config *cfg)
 		free(cfg->rules[i].file);
 	}
 	free(cfg->rules);
+	for (i = 0; i < cfg->ngrants; i++) {
+		size_t j;
+
+		free(cfg->grants[i].pattern);
+		free(cfg->grants[i].file);
+		for (j = 0; j < cfg->grants[i].nprefixes; j++)
+			free(cfg->grants[i].prefixes[j]);
+		free(cfg->grants[i].prefixes);
+	}
+	free(cfg->grants);
+	for (i = 0; i < cfg->nhost_libraries; i++)
+		free(cfg->host_libraries[i]);
+	free(cfg->host_libraries);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -197,6 +230,185 @@ static int check_listen(struct pctx *p, const char *v)
 	return 0;
 }
 
+static void strv_add(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		abort();
+	*v = nv;
+	nv[(*n)++] = xstrdup(s);
+}
+
+/* No "." / ".." components, no "//": prefixes compare component-wise. */
+static int check_clean_path(struct pctx *p, const char *key, const char *v)
+{
+	const char *s = v;
+
+	while (*s) {
+		const char *e;
+		size_t l;
+
+		while (*s == '/')
+			s++;
+		e = strchrnul(s, '/');
+		l = (size_t)(e - s);
+		if ((l == 1 && s[0] == '.') || (l == 2 && s[0] == '.' && s[1] == '.')) {
+			perr(p, "%s: \"%.64s\" has a . or .. component", key, v);
+			return -1;
+		}
+		s = e;
+	}
+	if (strstr(v, "//")) {
+		perr(p, "%s: \"%.64s\" has an empty component", key, v);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_kind(struct pctx *p, const char *key, const char *s,
+		      enum rule_kind *kind, bool all_ok)
+{
+	if (!strcmp(s, "namespace"))
+		*kind = RULE_NAMESPACE;
+	else if (!strcmp(s, "image"))
+		*kind = RULE_IMAGE;
+	else if (!strcmp(s, "image-digest"))
+		*kind = RULE_IMAGE_DIGEST;
+	else if (!strcmp(s, "container"))
+		*kind = RULE_CONTAINER;
+	else if (all_ok && !strcmp(s, "all"))
+		*kind = RULE_ALL;
+	else {
+		perr(p, "%s: unknown selector \"%.64s\" (namespace, image, image-digest, container%s)",
+		     key, s, all_ok ? " or all" : "");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * rule SELECTOR PATTERN MODE [lib-mode LIBMODE]
+ * exempt SELECTOR PATTERN
+ */
+static void parse_rule(struct driftd_config *cfg, struct pctx *p, char **tok,
+		       unsigned n)
+{
+	bool exempt = !strcmp(tok[0], "exempt");
+	enum rule_kind kind;
+	int m, lm = DRIFTD_LIB_SAME;
+
+	if (exempt ? n != 3 : (n != 4 && n != 6)) {
+		perr(p, exempt ? "usage: exempt namespace|image|image-digest|container PATTERN"
+			       : "usage: rule namespace|image|image-digest|container PATTERN off|audit|enforce|exempt [lib-mode off|audit|enforce]");
+		return;
+	}
+	if (parse_kind(p, tok[0], tok[1], &kind, false))
+		return;
+	if (strlen(tok[2]) > 1024) {
+		perr(p, "%s: pattern too long", tok[0]);
+		return;
+	}
+	m = exempt ? DRIFTD_MODE_EXEMPT : config_mode_from_name(tok[3]);
+	if (m == -2) {
+		perr(p, "rule: unknown mode \"%.64s\" (off, audit, enforce, exempt)",
+		     tok[3]);
+		return;
+	}
+	if (n == 6) {
+		if (strcmp(tok[4], "lib-mode")) {
+			perr(p, "rule: expected \"lib-mode\" after the mode, got \"%.64s\"", tok[4]);
+			return;
+		}
+		lm = config_mode_from_name(tok[5]);
+		if (lm < 0) {
+			perr(p, "rule: lib-mode: expected off, audit or enforce, got \"%.64s\"", tok[5]);
+			return;
+		}
+		if (m == DRIFTD_MODE_EXEMPT) {
+			perr(p, "rule: an exempt container has no library mode");
+			return;
+		}
+	}
+	if (cfg->nrules >= CONFIG_MAX_RULES) {
+		perr(p, "too many rules (max %u)", CONFIG_MAX_RULES);
+		return;
+	}
+	add_rule(cfg, kind, tok[2], m, lm, p->fname, p->line);
+}
+
+/*
+ * allow SELECTOR PATTERN [loosen] [exceptions PREFIX...]
+ * allow all [loosen] [exceptions PREFIX...]
+ */
+static void parse_grant(struct driftd_config *cfg, struct pctx *p, char **tok,
+			unsigned n)
+{
+	struct drift_grant g = { 0 };
+	unsigned i;
+
+	if (n < 3 || parse_kind(p, "allow", tok[1], &g.kind, true)) {
+		if (n < 3)
+			perr(p, "usage: allow namespace|image|image-digest|container PATTERN|all [loosen] [exceptions /PREFIX/...]");
+		return;
+	}
+	i = 2;
+	if (g.kind != RULE_ALL) {
+		if (strlen(tok[2]) > 1024) {
+			perr(p, "allow: pattern too long");
+			return;
+		}
+		g.pattern = tok[2];
+		i = 3;
+	}
+	for (; i < n; i++) {
+		if (!strcmp(tok[i], "loosen") && !g.loosen) {
+			g.loosen = true;
+		} else if (!strcmp(tok[i], "exceptions") && !g.nprefixes && i + 1 < n) {
+			for (i++; i < n; i++) {
+				if (tok[i][0] != '/' || strlen(tok[i]) >= 4096) {
+					perr(p, "allow: exceptions: \"%.64s\" is not an absolute path", tok[i]);
+					goto fail;
+				}
+				if (!strcmp(tok[i], "/")) {
+					perr(p, "allow: exceptions: \"/\" would allow every path; name directories");
+					goto fail;
+				}
+				if (check_clean_path(p, "allow: exceptions", tok[i]))
+					goto fail;
+				strv_add(&g.prefixes, &g.nprefixes, tok[i]);
+			}
+		} else {
+			perr(p, "allow: unexpected \"%.64s\" (loosen, exceptions /PREFIX/...)", tok[i]);
+			goto fail;
+		}
+	}
+	if (!g.loosen && !g.nprefixes) {
+		perr(p, "allow: grants nothing (say loosen and/or exceptions /PREFIX/...)");
+		goto fail;
+	}
+	if (cfg->ngrants >= CONFIG_MAX_GRANTS) {
+		perr(p, "too many allow lines (max %u)", CONFIG_MAX_GRANTS);
+		goto fail;
+	}
+	{
+		struct drift_grant *v = realloc(cfg->grants, (cfg->ngrants + 1) * sizeof(*v));
+
+		if (!v)
+			abort();
+		cfg->grants = v;
+		g.pattern = g.pattern ? xstrdup(g.pattern) : NULL;
+		g.file = xstrdup(p->fname);
+		g.line = p->line;
+		v[cfg->ngrants++] = g;
+	}
+	return;
+fail:
+	for (i = 0; i < g.nprefixes; i++)
+		free(g.prefixes[i]);
+	free(g.prefixes);
+}
+
 static void parse_line(struct driftd_config *cfg, struct pctx *p, char *line)
 {
 	char *tok[CONFIG_MAX_TOKENS];
@@ -234,46 +446,40 @@ static void parse_line(struct driftd_config *cfg, struct pctx *p, char *line)
 	const char *key = tok[0];
 
 	if (!strcmp(key, "rule") || !strcmp(key, "exempt")) {
-		bool exempt = !strcmp(key, "exempt");
-		unsigned want = exempt ? 3 : 4;
-		enum rule_kind kind;
-
-		if (n != want) {
-			perr(p, exempt ? "usage: exempt namespace|image PATTERN"
-				       : "usage: rule namespace|image PATTERN off|audit|enforce|exempt");
+		parse_rule(cfg, p, tok, n);
+		return;
+	}
+	if (!strcmp(key, "allow")) {
+		parse_grant(cfg, p, tok, n);
+		return;
+	}
+	if (!strcmp(key, "host-library")) {
+		if (n != 2) {
+			perr(p, "usage: host-library /ABSOLUTE/HOST/PATH");
 			return;
 		}
-		if (!strcmp(tok[1], "namespace")) {
-			kind = RULE_NAMESPACE;
-		} else if (!strcmp(tok[1], "image")) {
-			kind = RULE_IMAGE;
-		} else {
-			perr(p, "%s: unknown selector \"%.64s\" (namespace or image)",
-			     key, tok[1]);
+		if (check_abs_path(p, key, tok[1]) || check_clean_path(p, key, tok[1]))
+			return;
+		if (!strcmp(tok[1], "/")) {
+			perr(p, "host-library: \"/\" would allow the whole host");
 			return;
 		}
-		if (strlen(tok[2]) > 1024) {
-			perr(p, "%s: pattern too long", key);
+		if (cfg->nhost_libraries >= CONFIG_MAX_HOSTLIBS) {
+			perr(p, "too many host-library lines (max %u)", CONFIG_MAX_HOSTLIBS);
 			return;
 		}
-		m = exempt ? DRIFTD_MODE_EXEMPT : config_mode_from_name(tok[3]);
-		if (m == -2) {
-			perr(p, "rule: unknown mode \"%.64s\" (off, audit, enforce, exempt)",
-			     tok[3]);
-			return;
-		}
-		if (cfg->nrules >= CONFIG_MAX_RULES) {
-			perr(p, "too many rules (max %u)", CONFIG_MAX_RULES);
-			return;
-		}
-		add_rule(cfg, kind, tok[2], m, p->fname, p->line);
+		strv_add(&cfg->host_libraries, &cfg->nhost_libraries, tok[1]);
+		return;
+	}
+	if (!strcmp(key, "annotations-can-disable")) {
+		perr(p, "annotations-can-disable was removed: annotations may only tighten; grant loosening with \"allow namespace PATTERN loosen\"");
 		return;
 	}
 
 	static const char *const known[] = {
 		"mode", "socket", "state-dir", "events", "events-format",
 		"metrics-listen", "reconcile-interval-ms", "request-timeout-ms",
-		"annotations", "annotations-can-disable", "hash", "discover",
+		"annotations", "hash", "discover", "lib-mode", "cri-runtime",
 		"metrics-per-container", "events-queue-bytes", NULL };
 	for (u = 0; known[u] && strcmp(known[u], key); u++)
 		;
@@ -334,9 +540,22 @@ static void parse_line(struct driftd_config *cfg, struct pctx *p, char *line)
 	} else if (!strcmp(key, "annotations")) {
 		if (!parse_bool(p, key, v, &b))
 			cfg->annotations = b;
-	} else if (!strcmp(key, "annotations-can-disable")) {
-		if (!parse_bool(p, key, v, &b))
-			cfg->annotations_can_disable = b;
+	} else if (!strcmp(key, "lib-mode")) {
+		m = !strcmp(v, "same") ? DRIFTD_LIB_SAME : config_mode_from_name(v);
+		if (m == -2 || m == DRIFTD_MODE_EXEMPT) {
+			perr(p, "lib-mode: expected same, off, audit or enforce, got \"%.64s\"", v);
+			return;
+		}
+		cfg->default_lib_mode = m;
+	} else if (!strcmp(key, "cri-runtime")) {
+		if (!strcmp(v, "none"))
+			cfg->cri = CRI_NONE;
+		else if (!strcmp(v, "cri-o"))
+			cfg->cri = CRI_CRIO;
+		else if (!strcmp(v, "containerd"))
+			cfg->cri = CRI_CONTAINERD;
+		else
+			perr(p, "cri-runtime: expected none, cri-o or containerd, got \"%.64s\"", v);
 	} else if (!strcmp(key, "hash")) {
 		if (!parse_bool(p, key, v, &b))
 			cfg->hash = b;

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,6 +57,7 @@ void container_free(struct container *c)
 	free(c->image);
 	free(c->cgroup_path);
 	free(c->mode_source);
+	free(c->lib_mode_source);
 	free(c->bundle);
 	strv_free(c->layers, c->nlayers);
 	strv_free(c->exceptions, c->nexceptions);
@@ -169,6 +172,13 @@ int cgroup_of_pid(int pid, char *path, size_t size)
 	return ret;
 }
 
+bool pidfd_alive(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 0;
+}
+
 int cgroup_lookup(const char *rel, uint64_t *id)
 {
 	char full[PATH_MAX];
@@ -225,7 +235,7 @@ static json_object *find_by_id(json_object *arr, const char *id)
 	return NULL;
 }
 
-void storage_lookup(const char *id, char **name, char **image)
+void storage_lookup(const char *id, char **name, char **image, char **image_id)
 {
 	json_object *ctrs, *imgs = NULL, *c, *v, *img;
 	const char *s;
@@ -240,6 +250,12 @@ void storage_lookup(const char *id, char **name, char **image)
 	    json_object_is_type(v, json_type_string)) {
 		const char *iid = json_object_get_string(v);
 
+		if (image_id && !*image_id && strlen(iid) == 64) {
+			*image_id = malloc(72);
+			if (!*image_id)
+				abort();
+			snprintf(*image_id, 72, "sha256:%s", iid);
+		}
 		imgs = load_json(STORAGE_ROOT "/overlay-images/images.json");
 		img = find_by_id(imgs, iid);
 		s = img ? first_name(img) : NULL;
@@ -293,6 +309,8 @@ int container_save(struct driftd *d, const struct container *c)
 	put_str(o, "set", c->set);
 	put_str(o, "mode", config_mode_name(c->mode));
 	put_str(o, "mode_source", c->mode_source);
+	put_str(o, "lib_mode", config_mode_name(c->lib_mode));
+	put_str(o, "lib_mode_source", c->lib_mode_source);
 	put_str(o, "bundle", c->bundle);
 	json_object_object_add(o, "pid", json_object_new_int(c->pid));
 	json_object_object_add(o, "created", json_object_new_int64(c->created));
@@ -393,6 +411,12 @@ static struct container *container_from_json(json_object *o)
 	c->mode = s ? config_mode_from_name(s) : -2;
 	free(s);
 	c->mode_source = jstr(o, "mode_source");
+	s = jstr(o, "lib_mode");
+	c->lib_mode = s ? config_mode_from_name(s) : -2;
+	free(s);
+	if (c->lib_mode < 0)	/* a record from before library modes */
+		c->lib_mode = c->mode;
+	c->lib_mode_source = jstr(o, "lib_mode_source");
 	c->bundle = jstr(o, "bundle");
 	if (json_object_object_get_ex(o, "pid", &v))
 		c->pid = json_object_get_int(v);
@@ -451,6 +475,14 @@ int containers_load(struct driftd *d)
 
 /* ---- binding a new container ---- */
 
+/*
+ * The mount of ROOT: from the container's own mount table only while its
+ * process has not run anything of the container yet (PID > 0: the
+ * createRuntime/prestart hook), else from driftd's (the host's) table,
+ * which the container cannot change. A running container's mountinfo is
+ * never read: with CAP_SYS_ADMIN in its user namespace it could mount an
+ * overlay whose "lower" layer is its own upper directory.
+ */
 static int find_root_mount(int pid, const char *root, struct mount_entry *me)
 {
 	char fn[64];
@@ -509,19 +541,17 @@ static int container_set(struct driftd *d, struct container *c, int pid,
 		return ret;
 	}
 	mount_entry_free(&me);
+	if (pid <= 0) {
+		snprintf(err, errlen, "root %.200s is not an overlay driftd can see, and the container already runs: a snapshot now could include what it wrote",
+			 root);
+		return -EPERM;
+	}
 	/* Not an overlay: snapshot of the root before the container runs. */
 	c->snapshot = true;
 	c->layers = calloc(1, sizeof(char *));
 	if (!c->layers)
 		abort();
-	if (!strcmp(root, "/") && pid > 0) {
-		char proot[64];
-
-		snprintf(proot, sizeof(proot), "/proc/%d/root", pid);
-		c->layers[0] = xstrdup_or_null(proot);
-	} else {
-		c->layers[0] = xstrdup_or_null(root);
-	}
+	c->layers[0] = xstrdup_or_null(root);
 	c->nlayers = 1;
 	return imageset_for_root(d, c->layers[0], c->id, c->image, c->set,
 				 sizeof(c->set), err, errlen);
@@ -530,12 +560,27 @@ static int container_set(struct driftd *d, struct container *c, int pid,
 int container_bind(struct driftd *d, struct container *c,
 		   char *err, size_t errlen)
 {
+	static bool lib_warned;
+	int lib = c->lib_mode;
 	size_t i;
 	int ret;
 
-	ret = dk_bind(d->k, c->cgroup_id, c->set, c->mode, c->id, false);
-	if (ret == -EEXIST)
-		ret = dk_bind(d->k, c->cgroup_id, c->set, c->mode, c->id, true);
+	for (;;) {
+		ret = dk_bind(d->k, c->cgroup_id, c->set, c->mode, lib, c->id, false);
+		if (ret == -EEXIST)
+			ret = dk_bind(d->k, c->cgroup_id, c->set, c->mode, lib, c->id,
+				      true);
+		/* A module without library modes rejects the attribute. */
+		if (ret == -EINVAL && lib >= 0) {
+			if (!lib_warned)
+				log_warn("the drift module refused a library mode (%s); binding without it",
+					 dk_errmsg(d->k));
+			lib_warned = true;
+			lib = -1;
+			continue;
+		}
+		break;
+	}
 	if (ret) {
 		snprintf(err, errlen, "binding cgroup %s: %s", c->cgroup_path,
 			 dk_errmsg(d->k));
@@ -564,7 +609,8 @@ static char *read_bundle_config(const char *bundle, struct oci_config *cfg,
 	}
 	text = read_file_all(path, OCI_MAX_INPUT, &len);
 	if (!text) {
-		snprintf(err, errlen, "%.300s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%.300s: %s", path,
+			 errno == EFBIG ? "larger than 64 MiB" : strerror(errno));
 		return NULL;
 	}
 	ret = oci_parse_config(text, len, cfg, err, errlen);
@@ -574,8 +620,54 @@ static char *read_bundle_config(const char *bundle, struct oci_config *cfg,
 	return cfg->root_path;
 }
 
+static void strv_push(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		abort();
+	*v = nv;
+	nv[(*n)++] = xstrdup_or_null(s);
+}
+
+/*
+ * host-library: a bind mount of the OCI spec whose host source is at or
+ * below an administrator's "host-library" path (GPU runtimes, CDI) is
+ * excepted at its destination in the container.
+ */
+static void host_library_exceptions(struct driftd *d, const struct oci_config *oc,
+				    struct container *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < oc->nmounts; i++) {
+		const struct oci_mount *m = &oc->mounts[i];
+		char real[PATH_MAX];
+
+		if (!m->source || m->source[0] != '/' || !m->destination ||
+		    m->destination[0] != '/' || !strcmp(m->destination, "/") ||
+		    (m->type && strcmp(m->type, "bind") && strcmp(m->type, "none")))
+			continue;
+		if (!realpath(m->source, real))
+			continue;
+		for (j = 0; j < d->cfg.nhost_libraries; j++) {
+			if (!policy_path_under(real, strlen(real), d->cfg.host_libraries[j]))
+				continue;
+			if (c->nexceptions >= DRIFT_MAX_EXCEPTIONS) {
+				log_warn("container %s: too many exceptions, host library %s not allowed",
+					 c->id, m->destination);
+				return;
+			}
+			strv_push(&c->exceptions, &c->nexceptions, m->destination);
+			log_info("container %s: host library %s (from %s, host-library %s) allowed",
+				 c->id, m->destination, real, d->cfg.host_libraries[j]);
+			break;
+		}
+	}
+}
+
 int container_start(struct driftd *d, const struct oci_state *st,
-		    const char *root_in_pid, char *msg, size_t msglen,
+		    bool running, char *msg, size_t msglen,
 		    enum hook_result *res)
 {
 	struct oci_config ocfg = { 0 };
@@ -585,7 +677,9 @@ int container_start(struct driftd *d, const struct oci_state *st,
 	struct container *c, *old;
 	char root[PATH_MAX * 2], realroot[PATH_MAX], cg[PATH_MAX];
 	char err[512] = "";
-	char *sname = NULL, *simage = NULL;
+	char *sname = NULL, *simage = NULL, *sdigest = NULL;
+	const char *dname, *dimage;
+	int pidfd = -1;
 	size_t i;
 	int ret;
 
@@ -602,42 +696,54 @@ int container_start(struct driftd *d, const struct oci_state *st,
 		snprintf(msg, msglen, "state has no pid (use the createRuntime or prestart stage)");
 		return -EINVAL;
 	}
+	/* Held until the binding is in place: a reused pid is detected. */
+	pidfd = pidfd_open(st->pid, 0);
+	if (pidfd < 0) {
+		snprintf(msg, msglen, "container process %d: %s", st->pid,
+			 strerror(errno));
+		return -ESRCH;
+	}
 
 	/* Annotations: the state's, completed by the bundle's config.json. */
 	oci_ann_merge(&ann, &st->ann);
-	if (!st->bundle || !st->bundle[0] || !read_bundle_config(st->bundle, &ocfg, err, sizeof(err))) {
-		if (!root_in_pid) {
-			snprintf(msg, msglen, "bundle config: %s", err);
-			ret = -EINVAL;
-			goto out;
-		}
-		/* Discovery of a running container: its root is its "/". */
-		snprintf(realroot, sizeof(realroot), "%s", root_in_pid);
-	} else {
-		oci_ann_merge(&ann, &ocfg.ann);
-		if (ocfg.root_path[0] == '/')
-			snprintf(root, sizeof(root), "%s", ocfg.root_path);
-		else
-			snprintf(root, sizeof(root), "%s/%s", st->bundle,
-				 ocfg.root_path);
-		if (!realpath(root, realroot)) {
-			snprintf(msg, msglen, "root %.200s: %s", root, strerror(errno));
-			ret = -ENOENT;
-			goto out;
-		}
+	if (!st->bundle || !st->bundle[0] ||
+	    !read_bundle_config(st->bundle, &ocfg, err, sizeof(err))) {
+		snprintf(msg, msglen, "bundle config: %s", err[0] ? err : "no bundle");
+		ret = -EINVAL;
+		goto out;
+	}
+	oci_ann_merge(&ann, &ocfg.ann);
+	if (ann.dropped || ocfg.ann.dropped || st->ann.dropped)
+		log_warn("container %s: annotation %s too long or not a string, ignored",
+			 st->id, st->ann.dropped ? st->ann.dropped_key : ocfg.ann.dropped_key);
+	if (ocfg.root_path[0] == '/')
+		snprintf(root, sizeof(root), "%s", ocfg.root_path);
+	else
+		snprintf(root, sizeof(root), "%s/%s", st->bundle, ocfg.root_path);
+	if (!realpath(root, realroot)) {
+		snprintf(msg, msglen, "root %.200s: %s", root, strerror(errno));
+		ret = -ENOENT;
+		goto out;
 	}
 
-	policy_meta_from_annotations(&ann, &meta);
-	if (!meta.name || !meta.image) {
-		storage_lookup(st->id, &sname, &simage);
-		if (!meta.name)
-			meta.name = sname;
-		if (!meta.image)
-			meta.image = simage;
+	/* Metadata only from what the workload cannot write. */
+	policy_meta_from_annotations(d->cfg.cri, &ann, &meta);
+	if (d->cfg.cri == CRI_NONE) {
+		storage_lookup(st->id, &sname, &simage, &sdigest);
+		meta.name = sname;
+		meta.image = simage;
+		if (sdigest)
+			meta.digests[meta.ndigests++] = sdigest;
 	}
 	policy_decide(&d->cfg, &meta, &ann, &pol);
 	for (i = 0; i < pol.nwarnings; i++)
 		log_warn("container %s: %s", st->id, pol.warnings[i]);
+	if (pol.refused) {
+		snprintf(err, sizeof(err), "%u annotation request(s) refused by policy: %s",
+			 pol.refused, pol.nwarnings ? pol.warnings[0] : "");
+		events_emit_notice(d, "annotation_refused", NULL, st->id, err);
+		err[0] = '\0';
+	}
 	if (pol.mode == DRIFTD_MODE_EXEMPT) {
 		snprintf(msg, msglen, "container %s exempt (%s)", st->id, pol.source);
 		log_info("%s", msg);
@@ -661,17 +767,22 @@ int container_start(struct driftd *d, const struct oci_state *st,
 		goto out;
 	}
 
+	/* Display names: trusted ones, else the workload's own labels. */
+	dname = meta.name ? meta.name : oci_ann_get(&ann, ANN_NAME);
+	dimage = meta.image ? meta.image : oci_ann_get(&ann, ANN_IMAGE);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		abort();
 	snprintf(c->id, sizeof(c->id), "%s", st->id);
-	c->name = xstrdup_or_null(meta.name);
+	c->name = xstrdup_or_null(dname);
 	c->pod = xstrdup_or_null(meta.pod);
 	c->namespace_ = xstrdup_or_null(meta.namespace_);
-	c->image = xstrdup_or_null(meta.image);
+	c->image = xstrdup_or_null(dimage);
 	c->cgroup_path = xstrdup_or_null(cg);
 	c->mode = pol.mode;
 	c->mode_source = xstrdup_or_null(pol.source);
+	c->lib_mode = pol.lib_mode;
+	c->lib_mode_source = xstrdup_or_null(pol.lib_source);
 	c->bundle = xstrdup_or_null(st->bundle);
 	c->pid = st->pid;
 	c->created = time(NULL);
@@ -680,6 +791,7 @@ int container_start(struct driftd *d, const struct oci_state *st,
 	pol.exceptions = NULL;
 	pol.nexceptions = 0;
 	policy_result_free(&pol);
+	host_library_exceptions(d, &ocfg, c);
 
 	ret = cgroup_lookup(cg, &c->cgroup_id);
 	if (ret) {
@@ -687,15 +799,23 @@ int container_start(struct driftd *d, const struct oci_state *st,
 		container_free(c);
 		goto out;
 	}
-	ret = container_set(d, c, st->pid, realroot, err, sizeof(err));
+	ret = container_set(d, c, running ? 0 : st->pid, realroot, err, sizeof(err));
 	if (ret) {
 		snprintf(msg, msglen, "allowlist: %s", err);
 		container_free(c);
 		goto out;
 	}
+	/* The process checked above is still the container's? */
+	if (!pidfd_alive(pidfd)) {
+		snprintf(msg, msglen, "container process %d exited while being bound",
+			 st->pid);
+		container_free(c);
+		ret = -ESRCH;
+		goto out;
+	}
 	/* The same id again (createRuntime and prestart both configured). */
 	if (old && old->cgroup_id == c->cgroup_id && !strcmp(old->set, c->set) &&
-	    old->mode == c->mode) {
+	    old->mode == c->mode && old->lib_mode == c->lib_mode) {
 		snprintf(msg, msglen, "container %s already bound (set %s, mode %s)",
 			 c->id, c->set, config_mode_name(c->mode));
 		container_free(c);
@@ -721,16 +841,20 @@ int container_start(struct driftd *d, const struct oci_state *st,
 	}
 	container_link(d, c);
 	container_save(d, c);
-	snprintf(msg, msglen, "container %s (%s, image %s) bound: cgroup %s, set %s (%u entries), mode %s (%s)",
+	snprintf(msg, msglen, "container %s (%s, image %s) bound: cgroup %s, set %s (%u entries), mode %s (%s), lib-mode %s (%s)",
 		 c->id, c->name ? c->name : "-", c->image ? c->image : "-",
 		 c->cgroup_path, c->set, imageset_find(d, c->set)->entries,
-		 config_mode_name(c->mode), c->mode_source);
+		 config_mode_name(c->mode), c->mode_source,
+		 config_mode_name(c->lib_mode), c->lib_mode_source);
 	log_info("%s", msg);
 	*res = HOOK_BOUND;
 	ret = 0;
 out:
+	if (pidfd >= 0)
+		close(pidfd);
 	free(sname);
 	free(simage);
+	free(sdigest);
 	oci_ann_free(&ann);
 	oci_config_free(&ocfg);
 	return ret;

@@ -27,6 +27,8 @@ struct container {
 	char set[DRIFT_NAME_MAX];
 	int mode;
 	char *mode_source;
+	int lib_mode;			/* enum drift_mode */
+	char *lib_mode_source;
 	char *bundle;
 	int pid;
 	int64_t created;		/* CLOCK_REALTIME seconds */
@@ -101,9 +103,13 @@ struct container *container_find_cgroup(struct driftd *d, uint64_t cgid);
 const struct container *container_find_event(struct driftd *d, const char *id,
 					     uint64_t cgid);
 void containers_expire_recent(struct driftd *d);
-/* ROOT_IN_PID: the root to use when the bundle is unknown (discovery). */
+/*
+ * RUNNING: the container may already have run (discovery, a note left by
+ * a hook that failed open): its own mount table and root are not trusted;
+ * only the bundle's config.json and driftd's mount table are read.
+ */
 int container_start(struct driftd *d, const struct oci_state *st,
-		    const char *root_in_pid, char *msg, size_t msglen,
+		    bool running, char *msg, size_t msglen,
 		    enum hook_result *res);
 int container_bind(struct driftd *d, struct container *c, char *err,
 		   size_t errlen);
@@ -113,6 +119,8 @@ int container_save(struct driftd *d, const struct container *c);
 int containers_load(struct driftd *d);	/* records in the state dir */
 void container_link(struct driftd *d, struct container *c);
 int cgroup_of_pid(int pid, char *path, size_t size);
+/* A pidfd's process has not exited (poll: no permission needed). */
+bool pidfd_alive(int pidfd);
 int cgroup_lookup(const char *rel, uint64_t *id);
 
 /* imageset.c: allowlists from layers, set sharing */
@@ -131,6 +139,9 @@ void layers_trim(struct driftd *d);
 /* hookserver.c */
 int hookserver_open(struct driftd *d);
 void hookserver_accept(struct driftd *d);
+struct ucred;
+int hookserver_check_peer(struct driftd *d, const struct ucred *cred,
+			  char *why, size_t whylen);
 
 /* reconcile.c */
 int reconcile_startup(struct driftd *d);
@@ -171,6 +182,6 @@ void metrics_hook_latency(struct driftd *d, double seconds);
 int privs_drop(void);
 
 /* podman / containers-storage metadata (containers.c) */
-void storage_lookup(const char *id, char **name, char **image);
+void storage_lookup(const char *id, char **name, char **image, char **image_id);
 
 #endif

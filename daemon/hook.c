@@ -4,13 +4,17 @@
  * its unix socket and waits for the answer, so that the container is bound
  * to its image's allowlist before its first instruction runs.
  *
- * When driftd cannot answer (not running, timeout, error), the hook fails
+ * When driftd answers that it refuses the container, or the OCI state
+ * cannot be read, the hook always exits 1: the runtime refuses to start the
+ * container ("drift: ..." on stderr, syslog LOG_ERR).
+ * When driftd cannot be reached (not running, timeout), the hook fails
  *   closed (--fail-closed): exits 1, the runtime refuses to start the
  *                           container;
  *   open (--fail-open, the default): exits 0, the container starts
  *                           unprotected; this is logged to stderr and syslog
  *                           (LOG_CRIT) and left in STATE_DIR/unprotected/ so
- *                           that driftd binds it and reports it when back.
+ *                           that driftd binds it, counts and reports it when
+ *                           back.
  * The environment variable DRIFT_HOOK_FAIL=open|closed sets the default.
  * It never waits longer than --timeout-ms (default 10000) in total.
  */
@@ -75,7 +79,7 @@ static char *read_stdin(size_t *len, const char **why)
 
 		if (n == cap) {
 			if (cap >= HOOK_MAX_REQUEST) {
-				*why = "OCI state larger than 1 MiB";
+				*why = "OCI state larger than the limit (16 MiB)";
 				break;
 			}
 			cap *= 2;
@@ -150,6 +154,8 @@ static int ask_driftd(const char *sock, const char *req, size_t len,
 		w = send(fd, req + off, len - off, MSG_NOSIGNAL);
 		if (w < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
+		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
+			break;	/* driftd answered early (a refusal): read it */
 		if (w <= 0) {
 			*why = "driftd closed the connection";
 			goto fail;
@@ -172,8 +178,13 @@ static int ask_driftd(const char *sock, const char *req, size_t len,
 			*why = "error reading driftd's answer";
 			goto fail;
 		}
-		if (r == 0)
+		if (r == 0) {
+			if (n == 0) {
+				*why = "driftd closed the connection without an answer";
+				goto fail;
+			}
 			break;
+		}
 		n += (size_t)r;
 		if (n == rsize - 1) {
 			*why = "driftd's answer is too long";
@@ -216,7 +227,7 @@ int main(int argc, char **argv)
 	bool fail_closed = env && !strcmp(env, "closed"), quiet = false;
 	long timeout_ms = 10000;
 	char reply[HOOK_MAX_REPLY], id[OCI_ID_MAX + 1] = "";
-	char errbuf[256];
+	char errbuf[512];
 	struct oci_state st;
 	size_t len = 0;
 	char *req;
@@ -251,23 +262,31 @@ int main(int argc, char **argv)
 	}
 	deadline = mono() + timeout_ms / 1000.0;
 
+	openlog("drift-oci-hook", LOG_PID, LOG_DAEMON);
 	req = read_stdin(&len, &why);
-	if (req) {
-		if (oci_parse_state(req, len, &st, errbuf, sizeof(errbuf)) == 0) {
-			snprintf(id, sizeof(id), "%s", st.id);
-			oci_state_free(&st);
-		} else {
-			/* driftd parses it again and answers with the details. */
-			snprintf(id, sizeof(id), "?");
-		}
-		if (ask_driftd(sock, req, len, reply, sizeof(reply), &why) == 0) {
-			json_object *o = json_tokener_parse(reply), *v;
-			bool ok = false;
-			const char *msg = "";
+	if (!req) {
+		/* Not driftd's fault, and nothing to protect with: refuse. */
+		fprintf(stderr, "drift: container refused: %s\n", why);
+		syslog(LOG_ERR, "container refused: %s", why);
+		return 1;
+	}
+	if (oci_parse_state(req, len, &st, errbuf, sizeof(errbuf)) == 0) {
+		snprintf(id, sizeof(id), "%s", st.id);
+		oci_state_free(&st);
+	} else {
+		/* driftd parses it again and answers with the details. */
+		snprintf(id, sizeof(id), "?");
+	}
+	if (ask_driftd(sock, req, len, reply, sizeof(reply), &why) == 0) {
+		json_object *o = json_tokener_parse(reply), *v;
+		bool ok = false;
+		const char *msg = "";
 
-			if (o && json_object_object_get_ex(o, "ok", &v))
-				ok = json_object_get_boolean(v);
-			if (o && json_object_object_get_ex(o, "message", &v))
+		if (o && json_object_object_get_ex(o, "ok", &v) &&
+		    json_object_is_type(v, json_type_boolean)) {
+			ok = json_object_get_boolean(v);
+			if (json_object_object_get_ex(o, "message", &v) &&
+			    json_object_is_type(v, json_type_string))
 				msg = json_object_get_string(v);
 			if (ok) {
 				if (!quiet)
@@ -276,25 +295,29 @@ int main(int argc, char **argv)
 				free(req);
 				return 0;
 			}
-			snprintf(errbuf, sizeof(errbuf), "driftd: %s",
-				 o ? msg : "unreadable answer");
-			why = errbuf;
-			if (o)
-				json_object_put(o);
+			/* driftd refused: never a start, whatever the policy. */
+			fprintf(stderr, "drift: driftd refused container %s: %s\n",
+				id, msg);
+			syslog(LOG_ERR, "driftd refused container %s: %s", id, msg);
+			json_object_put(o);
+			free(req);
+			return 1;
 		}
+		why = "driftd's answer is unreadable";
+		if (o)
+			json_object_put(o);
 	}
-	openlog("drift-oci-hook", LOG_PID, LOG_DAEMON);
 	if (fail_closed) {
-		fprintf(stderr, "drift-oci-hook: container %s REFUSED (fail-closed): %s\n",
+		fprintf(stderr, "drift: container %s REFUSED (driftd unreachable, fail-closed): %s\n",
 			id[0] ? id : "?", why);
-		syslog(LOG_ERR, "container %s refused (fail-closed): %s",
+		syslog(LOG_ERR, "container %s refused (driftd unreachable, fail-closed): %s",
 		       id[0] ? id : "?", why);
 		free(req);
 		return 1;
 	}
-	fprintf(stderr, "drift-oci-hook: WARNING: container %s starts UNPROTECTED (fail-open): %s\n",
+	fprintf(stderr, "drift: WARNING: container %s starts UNPROTECTED (driftd unreachable, fail-open): %s\n",
 		id[0] ? id : "?", why);
-	syslog(LOG_CRIT, "container %s starts UNPROTECTED (fail-open): %s",
+	syslog(LOG_CRIT, "container %s starts UNPROTECTED (driftd unreachable, fail-open): %s",
 	       id[0] ? id : "?", why);
 	if (req && id[0] && strcmp(id, "?"))
 		leave_marker(state_dir, id, req, len);

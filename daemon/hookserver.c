@@ -1,12 +1,24 @@
-/* driftd: the unix socket the OCI hook talks to (see hookproto.h). */
+/*
+ * driftd: the unix socket the OCI hook talks to (see hookproto.h).
+ *
+ * Who may talk: the socket is 0600 root, and each peer is checked
+ * (SO_PEERCRED, then its process held by a pidfd while checked): uid 0,
+ * in the same mount, pid and network namespaces as the host's init
+ * (/proc/1 as driftd sees it; OCI runtimes run createRuntime/prestart/
+ * poststop hooks there), and not in a cgroup driftd governs. Root in a
+ * container that can see /run/drift is therefore refused: it could
+ * otherwise say "stopped" for any container and have it unbound.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <json.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
@@ -54,6 +66,94 @@ int hookserver_open(struct driftd *d)
 	}
 	d->hook_fd = fd;
 	return 0;
+}
+
+/* Same namespace as /proc/1's? 1 yes, 0 no, -1 unreadable. */
+static int same_ns(int pid, const char *ns)
+{
+	char a[64], b[64];
+	struct stat sa, sb;
+
+	snprintf(a, sizeof(a), "/proc/%d/ns/%s", pid, ns);
+	snprintf(b, sizeof(b), "/proc/1/ns/%s", ns);
+	if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+		return -1;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Is cgroup path CG (relative) or one of its ancestors a container's? */
+static bool cgroup_governed(struct driftd *d, const char *cg)
+{
+	char p[PATH_MAX];
+	uint64_t id;
+
+	snprintf(p, sizeof(p), "%s", cg);
+	for (;;) {
+		char *slash;
+
+		if (strcmp(p, "/") && cgroup_lookup(p, &id) == 0 &&
+		    container_find_cgroup(d, id))
+			return true;
+		slash = strrchr(p, '/');
+		if (!slash || slash == p)
+			return false;
+		*slash = '\0';
+	}
+}
+
+/*
+ * 0 when the peer may use the socket; else -1 with WHY. The peer's process
+ * is held by a pidfd from before the checks until after them, so a pid
+ * reused in between is detected.
+ */
+int hookserver_check_peer(struct driftd *d, const struct ucred *cred,
+			  char *why, size_t whylen)
+{
+	static const char *const nss[] = { "mnt", "pid", "net" };
+	char cg[PATH_MAX];
+	size_t i;
+	int pfd, r;
+
+	if (cred->uid != 0) {
+		snprintf(why, whylen, "peer uid %u is not root", (unsigned)cred->uid);
+		return -1;
+	}
+	if (cred->pid <= 0) {
+		snprintf(why, whylen, "peer process not visible in driftd's pid namespace");
+		return -1;
+	}
+	pfd = pidfd_open(cred->pid, 0);
+	if (pfd < 0) {
+		snprintf(why, whylen, "peer pid %d: %s", cred->pid, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < sizeof(nss) / sizeof(nss[0]); i++) {
+		r = same_ns(cred->pid, nss[i]);
+		if (r != 1) {
+			snprintf(why, whylen, "peer pid %d is %s the host's %s namespace",
+				 cred->pid, r < 0 ? "unreadable for" : "not in", nss[i]);
+			goto refuse;
+		}
+	}
+	if (cgroup_of_pid(cred->pid, cg, sizeof(cg)) != 0) {
+		snprintf(why, whylen, "peer pid %d: cgroup unreadable", cred->pid);
+		goto refuse;
+	}
+	if (cgroup_governed(d, cg)) {
+		snprintf(why, whylen, "peer pid %d runs in a governed container cgroup (%.200s)",
+			 cred->pid, cg);
+		goto refuse;
+	}
+	/* Still the same process as the one checked? */
+	if (!pidfd_alive(pfd)) {
+		snprintf(why, whylen, "peer pid %d exited while checked", cred->pid);
+		goto refuse;
+	}
+	close(pfd);
+	return 0;
+refuse:
+	close(pfd);
+	return -1;
 }
 
 static void reply(int fd, bool ok, const char *result, const char *message)
@@ -144,10 +244,15 @@ static void handle(struct driftd *d, int fd)
 	size_t len = 0;
 	char *req;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0 ||
-	    cred.uid != 0) {
-		log_warn("hook socket: refusing a client that is not root");
-		reply(fd, false, "error", "permission denied");
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0) {
+		reply(fd, false, "error", "permission denied (no peer credentials)");
+		return;
+	}
+	if (hookserver_check_peer(d, &cred, err, sizeof(err)) != 0) {
+		log_err("hook socket: refusing peer: %s", err);
+		snprintf(msg, sizeof(msg), "permission denied: %s", err);
+		reply(fd, false, "error", msg);
+		d->m.hook_requests[HOOK_ERROR]++;
 		return;
 	}
 	req = read_request(fd, d->cfg.request_timeout_ms, &len, &why);
@@ -166,7 +271,7 @@ static void handle(struct driftd *d, int fd)
 		return;
 	}
 	free(req);
-	if (container_start(d, &st, NULL, msg, sizeof(msg), &res) != 0) {
+	if (container_start(d, &st, false, msg, sizeof(msg), &res) != 0) {
 		res = HOOK_ERROR;
 		log_err("container %s NOT protected: %s", st.id, msg);
 		events_emit_notice(d, "bind_failed", NULL, st.id, msg);

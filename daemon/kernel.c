@@ -458,11 +458,12 @@ static struct nl_msg *cg_msg(struct dk *k, uint8_t cmd, int flags,
 }
 
 int dk_bind(struct dk *k, uint64_t cgid, const char *set, int mode,
-	    const char *name, bool replace)
+	    int lib_mode, const char *name, bool replace)
 {
 	struct nl_msg *m = cg_msg(k, DRIFT_CMD_BIND, 0, cgid);
 
 	if (m && ((replace && nla_put_flag(m, DRIFT_A_REPLACE) < 0) ||
+		  (lib_mode >= 0 && nla_put_u8(m, DRIFT_A_LIB_MODE, (uint8_t)lib_mode) < 0) ||
 		  nla_put_string(m, DRIFT_A_SET_NAME, set) < 0 ||
 		  nla_put_u8(m, DRIFT_A_MODE, (uint8_t)mode) < 0 ||
 		  (name && nla_put_string(m, DRIFT_A_BINDING_NAME, name) < 0))) {

@@ -65,8 +65,9 @@ int dk_set_upload(struct dk *k, const char *name,
 int dk_set_del(struct dk *k, const char *name);
 int dk_sets(struct dk *k, void (*fn)(const struct dk_set_info *, void *),
 	    void *arg);
+/* LIB_MODE: enum drift_mode, or < 0 to leave the kernel's default. */
 int dk_bind(struct dk *k, uint64_t cgid, const char *set, int mode,
-	    const char *name, bool replace);
+	    int lib_mode, const char *name, bool replace);
 int dk_unbind(struct dk *k, uint64_t cgid);
 int dk_set_mode(struct dk *k, uint64_t cgid, int mode);
 int dk_bindings(struct dk *k,

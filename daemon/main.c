@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sysexits.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -33,10 +34,12 @@ static void config_err(void *arg, const char *msg)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: driftd [--config FILE] [--verbose] [--check-config] [--keep-privileges]\n"
+		"usage: driftd [--config FILE] [--verbose] [--keep-privileges]\n"
+		"       driftd --check-config [FILE]\n"
 		"       driftd --kernel-state\n"
 		"  --config FILE      configuration (default " DRIFTD_DEFAULT_CONFIG ")\n"
-		"  --check-config     parse the configuration, report errors, exit\n"
+		"  --check-config [FILE]  parse the configuration (FILE, or --config's),\n"
+		"                     print FILE:LINE: errors, exit 0 when valid, 78 if not\n"
 		"  --verbose          debug logging\n"
 		"  --keep-privileges  do not drop capabilities (debugging only)\n"
 		"  --kernel-state     print the kernel's bindings and sets as JSON, exit\n");
@@ -119,46 +122,57 @@ static double mono(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+#define SWAP(a, b) do { __typeof__(a) t_ = (a); (a) = (b); (b) = t_; } while (0)
+
+/*
+ * SIGHUP: the new file applies only when it has no error at all; otherwise
+ * the running configuration stays, and the log says why.
+ */
 static void reload(struct driftd *d)
 {
 	struct driftd_config nc;
 	unsigned errs = 0;
+	int ret;
 
 	config_init(&nc);
-	if (config_load_file(&nc, d->config_path, config_err, &errs) < 0) {
-		log_err("reload: %s: %s; keeping the old configuration",
+	ret = config_load_file(&nc, d->config_path, config_err, &errs);
+	if (ret < 0) {
+		log_err("reload: %s: %s; keeping the running configuration",
 			d->config_path, strerror(errno));
+		config_free(&nc);
+		return;
+	}
+	if (ret > 0 || errs) {
+		log_err("reload: %s has %u error(s); keeping the running configuration",
+			d->config_path, errs ? errs : (unsigned)ret);
 		config_free(&nc);
 		return;
 	}
 	/* Sockets, directories and outputs need a restart. */
 	d->cfg.default_mode = nc.default_mode;
+	d->cfg.default_lib_mode = nc.default_lib_mode;
+	d->cfg.cri = nc.cri;
 	d->cfg.events_format = nc.events_format;
 	d->cfg.reconcile_ms = nc.reconcile_ms;
 	d->cfg.request_timeout_ms = nc.request_timeout_ms;
 	d->cfg.annotations = nc.annotations;
-	d->cfg.annotations_can_disable = nc.annotations_can_disable;
 	d->cfg.hash = nc.hash;
 	d->cfg.metrics_per_container = nc.metrics_per_container;
-	{
-		struct drift_rule *r = d->cfg.rules;
-		size_t n = d->cfg.nrules;
-
-		d->cfg.rules = nc.rules;
-		d->cfg.nrules = nc.nrules;
-		nc.rules = r;
-		nc.nrules = n;
-	}
+	SWAP(d->cfg.rules, nc.rules);
+	SWAP(d->cfg.nrules, nc.nrules);
+	SWAP(d->cfg.grants, nc.grants);
+	SWAP(d->cfg.ngrants, nc.ngrants);
+	SWAP(d->cfg.host_libraries, nc.host_libraries);
+	SWAP(d->cfg.nhost_libraries, nc.nhost_libraries);
 	config_free(&nc);
-	log_info("configuration reloaded (%u errors); applies to new containers",
-		 errs);
+	log_info("configuration reloaded; applies to new containers");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
-		{ "check-config", no_argument, NULL, 'C' },
+		{ "check-config", optional_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "keep-privileges", no_argument, NULL, 'K' },
 		{ "kernel-state", no_argument, NULL, 'S' },
@@ -178,7 +192,13 @@ int main(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': d.config_path = optarg; explicit_cfg = true; break;
-		case 'C': check = true; break;
+		case 'C':
+			check = true;
+			if (optarg) {
+				d.config_path = optarg;
+				explicit_cfg = true;
+			}
+			break;
 		case 'v': dlog_verbosity = DLOG_DEBUG; break;
 		case 'K': keep = true; break;
 		case 'S': return kernel_state();
@@ -186,19 +206,34 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
+	/* "--check-config FILE" (a separate word) names the file too. */
+	if (check && optind == argc - 1 && !explicit_cfg) {
+		d.config_path = argv[optind++];
+		explicit_cfg = true;
+	}
 	if (optind != argc) {
 		usage(stderr);
 		return 2;
 	}
 	config_init(&d.cfg);
-	if (config_load_file(&d.cfg, d.config_path, config_err, &errs) < 0 &&
-	    (explicit_cfg || errno != ENOENT)) {
+	ret = config_load_file(&d.cfg, d.config_path, config_err, &errs);
+	if (ret < 0 && (explicit_cfg || errno != ENOENT)) {
 		log_err("%s: %s", d.config_path, strerror(errno));
-		return 1;
+		return EX_CONFIG;
 	}
+	if (ret > 0 && !errs)
+		errs = (unsigned)ret;
 	if (check) {
-		printf("%s: %u error(s)\n", d.config_path, errs);
-		return errs ? 1 : 0;
+		printf("%s: %s (%u error(s))\n", d.config_path,
+		       errs ? "INVALID" : "valid", errs);
+		config_free(&d.cfg);
+		return errs ? EX_CONFIG : 0;
+	}
+	if (errs) {
+		log_err("%s: %u error(s): refusing to start (an invalid configuration is never applied in part)",
+			d.config_path, errs);
+		config_free(&d.cfg);
+		return EX_CONFIG;
 	}
 	gethostname(d.hostname, sizeof(d.hostname) - 1);
 	signal(SIGPIPE, SIG_IGN);

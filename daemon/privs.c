@@ -1,8 +1,15 @@
 /*
  * driftd: after start-up driftd keeps only what it needs:
- *   CAP_NET_ADMIN       drift netlink commands and the events group,
- *   CAP_SYS_PTRACE      /proc/<pid>/mountinfo, /proc/<pid>/root of containers,
- *   CAP_DAC_READ_SEARCH reading (hashing) image files whatever their mode.
+ *   CAP_NET_ADMIN       the drift generic netlink family (GENL_ADMIN_PERM)
+ *                       and its events multicast group;
+ *   CAP_SYS_ADMIN       the drift module's changing commands (sets,
+ *                       bindings, exceptions) and the events group need it
+ *                       in the initial user namespace (see the UAPI header);
+ *   CAP_SYS_PTRACE      /proc/<pid>/mountinfo of a container process at
+ *                       createRuntime, /proc/<pid>/ns/ links of hook socket peers
+ *                       (PTRACE_MODE_READ on processes of other users);
+ *   CAP_DAC_READ_SEARCH reading (hashing) image files whatever their mode,
+ *                       and containers-storage metadata.
  * Everything else is dropped from the effective, permitted, inheritable
  * and bounding sets, and no_new_privs is set.
  */
@@ -16,8 +23,9 @@
 
 int privs_drop(void)
 {
-	static const cap_value_t keep[] = { CAP_NET_ADMIN, CAP_SYS_PTRACE,
-					    CAP_DAC_READ_SEARCH };
+	static const cap_value_t keep[] = { CAP_NET_ADMIN, CAP_SYS_ADMIN,
+					    CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
+	const int nkeep = (int)(sizeof(keep) / sizeof(keep[0]));
 	cap_value_t c;
 	cap_t caps;
 	int ret = 0;
@@ -41,8 +49,8 @@ int privs_drop(void)
 	caps = cap_init();
 	if (!caps)
 		return -ENOMEM;
-	if (cap_set_flag(caps, CAP_PERMITTED, 3, keep, CAP_SET) != 0 ||
-	    cap_set_flag(caps, CAP_EFFECTIVE, 3, keep, CAP_SET) != 0 ||
+	if (cap_set_flag(caps, CAP_PERMITTED, nkeep, keep, CAP_SET) != 0 ||
+	    cap_set_flag(caps, CAP_EFFECTIVE, nkeep, keep, CAP_SET) != 0 ||
 	    cap_set_proc(caps) != 0) {
 		ret = -errno;
 		log_err("dropping capabilities: %s", strerror(errno));

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -122,9 +123,49 @@ static int rebuild_set(struct driftd *d, struct container *c, struct kstate *ks)
 	return ret;
 }
 
+/*
+ * Notes the hook left when it let a container start unprotected. A note is
+ * removed only once it has been dealt with (bound, gone, unreadable); one
+ * that could not be bound stays and is retried (every RETRY_S seconds), so
+ * a driftd that fails or stops half-way never loses one.
+ */
+#define RETRY_S		5
+#define RETRY_MAX	128
+
+static struct {
+	char id[OCI_ID_MAX + 1];
+	time_t next;
+} retry[RETRY_MAX];
+
+static int retry_slot(const char *id, bool add)
+{
+	int i, free_i = -1;
+
+	for (i = 0; i < RETRY_MAX; i++) {
+		if (!strcmp(retry[i].id, id))
+			return i;
+		if (!retry[i].id[0] && free_i < 0)
+			free_i = i;
+	}
+	if (add && free_i >= 0) {
+		snprintf(retry[free_i].id, sizeof(retry[free_i].id), "%s", id);
+		retry[free_i].next = 0;
+	}
+	return add ? free_i : -1;
+}
+
+static void retry_forget(const char *id)
+{
+	int i = retry_slot(id, false);
+
+	if (i >= 0)
+		retry[i].id[0] = '\0';
+}
+
 static void process_unprotected(struct driftd *d)
 {
 	char dir[PATH_MAX], path[PATH_MAX * 2], msg[1024];
+	time_t now = time(NULL);
 	struct dirent *de;
 	DIR *dh;
 
@@ -136,42 +177,62 @@ static void process_unprotected(struct driftd *d)
 		struct oci_state st;
 		enum hook_result res;
 		char err[256], proc[64];
-		size_t len;
+		size_t len, l = strlen(de->d_name);
 		char *text;
+		int slot;
+		bool first;
 
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".json"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		text = read_file_all(path, 1 << 20, &len);
-		unlink(path);
-		if (!text)
+		text = read_file_all(path, HOOK_MAX_REQUEST, &len);
+		if (!text) {
+			log_warn("%s: %s", path, strerror(errno));
 			continue;
+		}
 		if (oci_parse_state(text, len, &st, err, sizeof(err)) != 0) {
-			log_warn("%s: %s", path, err);
+			log_err("%s: unreadable note of an unprotected start (%s), removed",
+				path, err);
 			free(text);
+			unlink(path);
 			continue;
 		}
 		free(text);
-		d->m.unprotected_starts++;
+		slot = retry_slot(st.id, false);
+		first = slot < 0;
+		if (!first && retry[slot].next > now) {
+			oci_state_free(&st);
+			continue;
+		}
+		if (first)
+			d->m.unprotected_starts++;
 		snprintf(proc, sizeof(proc), "/proc/%d", st.pid);
 		if (st.pid <= 0 || access(proc, F_OK) != 0) {
 			events_emit_notice(d, "unprotected_start", NULL, st.id,
 					   "container started while driftd could not answer; it is gone");
-			oci_state_free(&st);
-			continue;
+			goto done;
 		}
-		if (container_find(d, st.id)) {
-			oci_state_free(&st);
-			continue;
-		}
-		if (container_start(d, &st, "/", msg, sizeof(msg), &res) == 0) {
+		if (container_find(d, st.id))
+			goto done;
+		if (container_start(d, &st, true, msg, sizeof(msg), &res) == 0) {
 			events_emit_notice(d, "unprotected_start",
 					   container_find(d, st.id), st.id,
 					   "container started while driftd could not answer; bound now");
-		} else {
-			log_err("container %s (started unprotected): %s", st.id, msg);
+			goto done;
+		}
+		if (first) {
+			log_err("container %s (started unprotected): %s; retrying every %d s",
+				st.id, msg, RETRY_S);
 			events_emit_notice(d, "unprotected_start", NULL, st.id, msg);
 		}
+		slot = retry_slot(st.id, true);
+		if (slot >= 0)
+			retry[slot].next = now + RETRY_S;
+		oci_state_free(&st);
+		continue;
+done:
+		unlink(path);
+		retry_forget(st.id);
 		oci_state_free(&st);
 	}
 	closedir(dh);
@@ -265,13 +326,10 @@ static void discover(struct driftd *d, struct kstate *ks)
 	if (!dh)
 		return;
 	while ((de = readdir(dh))) {
-		char cg[PATH_MAX], fn[64], id[OCI_ID_MAX + 1], bundle[PATH_MAX];
+		char cg[PATH_MAX], id[OCI_ID_MAX + 1], bundle[PATH_MAX];
 		char msg[1024];
-		struct mount_entry me;
 		struct oci_state st = { 0 };
 		enum hook_result res;
-		size_t len;
-		char *text;
 		int pid = atoi(de->d_name);
 
 		if (pid <= 1 || pid == self)
@@ -279,30 +337,25 @@ static void discover(struct driftd *d, struct kstate *ks)
 		if (cgroup_of_pid(pid, cg, sizeof(cg)) || !strcmp(cg, "/") ||
 		    covered(d, ks, cg))
 			continue;
-		snprintf(fn, sizeof(fn), "/proc/%d/mountinfo", pid);
-		text = read_file_all(fn, 16u << 20, &len);
-		if (!text)
+		/*
+		 * A container is recognised by its cgroup name and its runtime's
+		 * bundle (containers-storage), never by what its own mount table
+		 * says: it may have changed it.
+		 */
+		if (id_from_cgroup(cg, id, sizeof(id)) != 0)
 			continue;
-		if (mountinfo_find(text, len, "/", &me) != 0 ||
-		    strcmp(me.fstype, "overlay")) {
-			mount_entry_free(&me);
-			free(text);
-			continue;
-		}
-		mount_entry_free(&me);
-		free(text);
-		if (id_from_cgroup(cg, id, sizeof(id)) != 0) {
-			log_warn("pid %d in cgroup %s runs on an overlay root but no container id can be derived; not bound",
-				 pid, cg);
-			continue;
-		}
 		if (container_find(d, id))
 			continue;
 		find_bundle(id, bundle, sizeof(bundle));
+		if (!bundle[0]) {
+			log_debug("pid %d in cgroup %s: no runtime bundle for %s; not a container driftd can bind",
+				  pid, cg, id);
+			continue;
+		}
 		st.id = id;
 		st.pid = pid;
 		st.bundle = bundle;
-		if (container_start(d, &st, "/", msg, sizeof(msg), &res) == 0)
+		if (container_start(d, &st, true, msg, sizeof(msg), &res) == 0)
 			log_info("discovered running container: %s", msg);
 		else
 			log_warn("discovered container %s (pid %d): %s", id, pid, msg);
@@ -412,6 +465,8 @@ int reconcile_startup(struct driftd *d)
 		c->cgroup_id = b->cgroup_id;
 		c->mode = b->mode;
 		c->mode_source = strdup("kernel");
+		c->lib_mode = b->mode;		/* unknown: as the exec mode */
+		c->lib_mode_source = strdup("kernel");
 		c->created = time(NULL);
 		struct dk_set_info *si = kset(&ks, c->set);
 

@@ -25,7 +25,9 @@ s = socket.socket(socket.AF_UNIX); s.bind(p); s.listen(8)
 c, _ = s.accept(); time.sleep(30)
 PY
 mute=$!
-sleep 1
+for i in $(seq 1 100); do [ -S /run/drift/mute.sock ] && break; sleep 0.1; done
+[ -S /run/drift/mute.sock ] || fail "set-up: the mute server did not start"
+sleep 0.2
 t0=$(date +%s%N)
 if echo "$STATE" | "$HOOK" --socket /run/drift/mute.sock --timeout-ms 1000 --fail-closed 2>"$RT/hook.err"; then fail "mute server: hook succeeded"; fi
 t1=$(date +%s%N)

@@ -1,10 +1,12 @@
 #!/bin/bash
 # Configuration rules and Falco output: an image rule selects enforce, a
 # namespace rule exempts (no binding at all), events are written in Falco's
-# JSON output format; a configuration with bad lines still applies its good
-# lines and reports FILE:LINE.
+# JSON output format; a configuration with bad lines reports every one as
+# FILE:LINE (and is refused as a whole: t70). The bundles carry the keys
+# CRI-O sets (cri-runtime cri-o): rules match only trusted metadata.
 . "$(dirname "$0")/lib-runtime.sh"
 rt_init
+cp "$CONF" "$RT/base.conf"
 cat >>"$CONF" <<'CONF'
 events-format falco
 this line is wrong
@@ -15,10 +17,23 @@ CONF
 if "$DRIFTD" --config "$CONF" --check-config >"$RT/check.out" 2>&1; then fail "--check-config accepted bad lines"; fi
 grep -q "$CONF:9: unknown key" "$RT/check.out" || fail "no FILE:LINE error: $(cat "$RT/check.out")"
 grep -q "$CONF:12: mode" "$RT/check.out" || fail "no error for line 12"
+cp "$RT/base.conf" "$CONF"
+cat >>"$CONF" <<'CONF'
+events-format falco
+cri-runtime cri-o
+rule image localhost/bb:* enforce
+rule namespace infra-* exempt
+CONF
 rt_start_driftd
 
 log "image rule: enforce without annotation"
-rt_bundle rule1 drift.io/image=localhost/bb:1 drift.io/name=ruled
+# drift.io/image would be the workload's word: it names the image in events
+# only when nothing trusted does, and never matches a rule.
+rt_bundle rule0 drift.io/image=localhost/bb:1 drift.io/name=ruled
+out=$(crun run -b "$RT/b/rule0" rule0 2>&1) || true
+rt_expect "$out" IMG=ok COPY=ran
+rt_unbundle rule0
+rt_bundle rule1 io.kubernetes.cri-o.ImageName=localhost/bb:1 drift.io/name=ruled
 out=$(crun run -b "$RT/b/rule1" rule1 2>&1) || true
 echo "$out"
 rt_expect "$out" IMG=ok COPY=denied SCRIPT=denied MEMFD=denied
@@ -47,7 +62,7 @@ done
 [ "$i" -lt 50 ] || fail "no Falco-format deny event for rule1"
 
 log "namespace rule: exempt, never bound"
-rt_bundle ex1 io.kubernetes.pod.namespace=infra-tools --args 'sleep 30'
+rt_bundle ex1 io.kubernetes.pod.namespace=infra-tools io.kubernetes.cri-o.ContainerType=container --args 'sleep 30'
 crun run -d -b "$RT/b/ex1" ex1 >/dev/null 2>&1 || fail "start ex1"
 [ "$(rt_binding_mode ex1)" = none ] || fail "exempt container bound"
 grep -q 'container ex1 exempt' "$DLOG" || fail "no exempt log line"

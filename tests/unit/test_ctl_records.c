@@ -84,6 +84,44 @@ START_TEST(find_by_id_name_and_prefix)
 }
 END_TEST
 
+/* A name shared by several containers is ambiguous: all are reported. */
+START_TEST(match_reports_every_container)
+{
+	struct ct_record v[4] = {
+		{ .id = "aaaa1", .name = "web", .cgroup_id = 1 },
+		{ .id = "bbbb2", .name = "web", .cgroup_id = 2 },
+		{ .id = "web", .name = "x", .cgroup_id = 3 },
+		{ .id = "cccc3", .name = "db", .cgroup_id = 4 },
+	};
+	const struct ct_record *hits[4];
+
+	ck_assert_uint_eq(records_match(v, 2, "web", hits, 4), 2);
+	ck_assert_ptr_eq(hits[0], &v[0]);
+	ck_assert_ptr_eq(hits[1], &v[1]);
+	ck_assert_ptr_null(records_find(v, 2, "web"));
+	/* An exact id wins over names. */
+	ck_assert_uint_eq(records_match(v, 4, "web", hits, 4), 1);
+	ck_assert_ptr_eq(hits[0], &v[2]);
+	/* Only MAX are stored, all are counted. */
+	ck_assert_uint_eq(records_match(v, 2, "web", hits, 1), 2);
+	ck_assert_uint_eq(records_match(v, 4, "db", hits, 4), 1);
+	ck_assert_uint_eq(records_match(v, 4, "zz", hits, 4), 0);
+	/* The record carries driftd's decision. */
+	{
+		const char *j = "{\"id\":\"a\",\"cgroup_id\":7,\"mode\":\"enforce\","
+			"\"mode_source\":\"/etc/drift/driftd.conf:4\",\"lib_mode\":\"audit\","
+			"\"lib_mode_source\":\"default lib-mode\"}";
+		struct ct_record r;
+
+		ck_assert_int_eq(record_parse(j, strlen(j), &r), 0);
+		ck_assert_str_eq(r.mode_source, "/etc/drift/driftd.conf:4");
+		ck_assert_str_eq(r.lib_mode, "audit");
+		ck_assert_str_eq(r.lib_mode_source, "default lib-mode");
+		record_free(&r);
+	}
+}
+END_TEST
+
 START_TEST(load_directory_skips_bad_files)
 {
 	char dir[] = "/tmp/drift-records-XXXXXX", sub[128], f[160];
@@ -135,6 +173,7 @@ int main(void)
 	tcase_add_test(tc, nulls_are_absent);
 	tcase_add_test(tc, malformed_records_are_refused);
 	tcase_add_test(tc, find_by_id_name_and_prefix);
+	tcase_add_test(tc, match_reports_every_container);
 	tcase_add_test(tc, load_directory_skips_bad_files);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -59,7 +59,7 @@ START_TEST(valid_file)
 		"reconcile-interval-ms 500\n"
 		"request-timeout-ms 3000\n"
 		"annotations no\n"
-		"annotations-can-disable false\n"
+		"cri-runtime cri-o\n"
 		"hash yes\n"
 		"discover off\n"
 		"rule namespace kube-* audit\n"
@@ -77,7 +77,7 @@ START_TEST(valid_file)
 	ck_assert_uint_eq(c.reconcile_ms, 500);
 	ck_assert_uint_eq(c.request_timeout_ms, 3000);
 	ck_assert(!c.annotations);
-	ck_assert(!c.annotations_can_disable);
+	ck_assert_int_eq(c.cri, CRI_CRIO);
 	ck_assert(!c.discover);
 	ck_assert_uint_eq(c.nrules, 4);
 	ck_assert_int_eq(c.rules[1].kind, RULE_NAMESPACE);
@@ -90,7 +90,7 @@ START_TEST(valid_file)
 }
 END_TEST
 
-START_TEST(bad_lines_keep_the_rest)
+START_TEST(bad_lines_all_reported)
 {
 	struct driftd_config c;
 	struct errs e;
@@ -122,7 +122,7 @@ START_TEST(bad_lines_keep_the_rest)
 	ck_assert_ptr_nonnull(strstr(e.msg[3], "t.conf:5:"));
 	ck_assert_ptr_nonnull(strstr(e.msg[4], "t.conf:6:"));
 	ck_assert_ptr_nonnull(strstr(e.msg[13], "t.conf:15:"));
-	/* The good lines still apply. */
+	/* (driftd then refuses the file: main.c, tests t70.) */
 	ck_assert_int_eq(c.default_mode, DRIFT_MODE_ENFORCE);
 	ck_assert_str_eq(c.socket_path, "/run/drift/driftd.sock");
 	ck_assert_uint_eq(c.reconcile_ms, 1000);
@@ -130,6 +130,94 @@ START_TEST(bad_lines_keep_the_rest)
 	ck_assert_str_eq(c.rules[1].pattern, "prod");
 	ck_assert_uint_eq(c.rules[1].line, 16);
 	config_free(&c);
+}
+END_TEST
+
+START_TEST(policy_keys)
+{
+	struct driftd_config c;
+	struct errs e;
+	const char *t =
+		"lib-mode audit\n"					/* 1 */
+		"cri-runtime containerd\n"				/* 2 */
+		"rule namespace prod-* enforce lib-mode audit\n"	/* 3 */
+		"rule image-digest sha256:ab* enforce\n"		/* 4 */
+		"rule container web off\n"				/* 5 */
+		"allow namespace dev-* loosen\n"			/* 6 */
+		"allow namespace tools exceptions /opt/tools/ /srv\n"	/* 7 */
+		"allow all exceptions /opt/x\n"				/* 8 */
+		"allow container c1 loosen exceptions /a /b/c\n"	/* 9 */
+		"host-library /usr/lib/nvidia\n";			/* 10 */
+
+	config_init(&c);
+	ck_assert_uint_eq(parse(&c, t, &e), 0);
+	ck_assert_int_eq(c.default_lib_mode, DRIFT_MODE_AUDIT);
+	ck_assert_int_eq(c.cri, CRI_CONTAINERD);
+	ck_assert_uint_eq(c.nrules, 4);
+	ck_assert_int_eq(c.rules[1].lib_mode, DRIFT_MODE_AUDIT);
+	ck_assert_int_eq(c.rules[2].kind, RULE_IMAGE_DIGEST);
+	ck_assert_int_eq(c.rules[2].lib_mode, DRIFTD_LIB_SAME);
+	ck_assert_int_eq(c.rules[3].kind, RULE_CONTAINER);
+	ck_assert_uint_eq(c.ngrants, 4);
+	ck_assert(c.grants[0].loosen);
+	ck_assert_uint_eq(c.grants[0].nprefixes, 0);
+	ck_assert(!c.grants[1].loosen);
+	ck_assert_uint_eq(c.grants[1].nprefixes, 2);
+	ck_assert_str_eq(c.grants[1].prefixes[1], "/srv");
+	ck_assert_int_eq(c.grants[2].kind, RULE_ALL);
+	ck_assert_ptr_null(c.grants[2].pattern);
+	ck_assert(c.grants[3].loosen);
+	ck_assert_uint_eq(c.grants[3].nprefixes, 2);
+	ck_assert_uint_eq(c.grants[3].line, 9);
+	ck_assert_uint_eq(c.nhost_libraries, 1);
+	ck_assert_str_eq(c.host_libraries[0], "/usr/lib/nvidia");
+	config_free(&c);
+}
+END_TEST
+
+/* Every bad policy line is an error naming FILE:LINE. */
+START_TEST(policy_errors)
+{
+	static const char *const bad[] = {
+		"annotations-can-disable yes",
+		"lib-mode exempt",
+		"lib-mode sometimes",
+		"cri-runtime docker",
+		"rule namespace a enforce lib-mode",
+		"rule namespace a enforce lib-mode maybe",
+		"rule namespace a enforce libmode audit",
+		"exempt namespace a lib-mode audit",
+		"rule namespace a exempt lib-mode audit",
+		"rule all * enforce",
+		"allow namespace dev",
+		"allow namespace dev widen",
+		"allow namespace dev exceptions",
+		"allow namespace dev exceptions relative/",
+		"allow namespace dev exceptions /",
+		"allow namespace dev exceptions /opt/../etc",
+		"allow namespace dev loosen loosen",
+		"allow pod x loosen",
+		"allow",
+		"host-library",
+		"host-library lib",
+		"host-library /",
+		"host-library /usr/./lib",
+		"mode enforce extra",
+		"mode enforc",
+		NULL };
+	struct driftd_config c;
+	struct errs e;
+	char line[200];
+	size_t i;
+
+	for (i = 0; bad[i]; i++) {
+		config_init(&c);
+		snprintf(line, sizeof(line), "mode enforce\n%s\n", bad[i]);
+		ck_assert_msg(parse(&c, line, &e) == 1, "accepted: %s", bad[i]);
+		ck_assert_msg(strstr(e.msg[0], "t.conf:2: ") == e.msg[0],
+			      "no FILE:LINE for %s: %s", bad[i], e.msg[0]);
+		config_free(&c);
+	}
 }
 END_TEST
 
@@ -232,7 +320,9 @@ Suite *daemon_config_suite(void)
 
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, valid_file);
-	tcase_add_test(tc, bad_lines_keep_the_rest);
+	tcase_add_test(tc, bad_lines_all_reported);
+	tcase_add_test(tc, policy_keys);
+	tcase_add_test(tc, policy_errors);
 	tcase_add_test(tc, hostile_input);
 	tcase_add_test(tc, load_file);
 	tcase_add_test(tc, mode_names);

@@ -24,9 +24,10 @@ START_TEST(crun_state)
 	ck_assert_int_eq(s.pid, 157);
 	ck_assert_str_eq(s.bundle, "/tmp/b");
 	ck_assert_str_eq(s.status, "created");
-	ck_assert_uint_eq(s.ann.n, 2);
+	/* Only the keys driftd reads are kept. */
+	ck_assert_uint_eq(s.ann.n, 1);
 	ck_assert_str_eq(oci_ann_get(&s.ann, "drift.io/mode"), "enforce");
-	ck_assert_str_eq(oci_ann_get(&s.ann, "k"), "");
+	ck_assert_ptr_null(oci_ann_get(&s.ann, "k"));
 	ck_assert_ptr_null(oci_ann_get(&s.ann, "missing"));
 	oci_state_free(&s);
 }
@@ -44,7 +45,8 @@ START_TEST(podman_state)
 
 	ck_assert_int_eq(st(j, &s, err), 0);
 	ck_assert_uint_eq(strlen(s.id), 64);
-	ck_assert_str_eq(oci_ann_get(&s.ann, "io.container.manager"), "libpod");
+	ck_assert_ptr_null(oci_ann_get(&s.ann, "io.container.manager"));
+	ck_assert_uint_eq(s.ann.n, 0);
 	oci_state_free(&s);
 }
 END_TEST
@@ -75,11 +77,14 @@ START_TEST(malformed_state)
 		"{\"id\":\"c1\",\"bundle\":\"/b\",\"pid\":1.5}",
 		"{\"id\":\"c1\",\"bundle\":\"/b\",\"pid\":99999999999}",
 		"{\"id\":\"c1\",\"bundle\":\"/b\",\"annotations\":[]}",
-		"{\"id\":\"c1\",\"bundle\":\"/b\",\"annotations\":{\"a\":1}}",
-		"{\"id\":\"c1\",\"bundle\":\"/b\",\"annotations\":{\"a\":{}}}",
-		"{\"id\":\"c1\",\"bundle\":\"/b\",\"annotations\":{\"\":\"x\"}}",
-		"{\"id\":\"c1\",\"bundle\":\"/b\",\"annotations\":{\"a\":\"x\\u0000y\"}}",
 		"{'id':'c1','bundle':'/b'}",				/* not strict JSON */
+		"{\"id\":\"c1\",\"id\":\"c2\",\"bundle\":\"/b\"}",	/* duplicate */
+		"{\"id\":\"c1\",\"bundle\":\"/b\",\"x\":[1,]}",
+		"{\"id\":\"c1\",\"bundle\":\"/b\",\"x\":01}",
+		"{\"id\":\"c1\",\"bundle\":\"/b\",\"x\":\"\\ud800\"}",
+		"{\"id\":\"c1\",\"bundle\":\"/b\",\"x\":\"a\tb\"}",	/* raw control */
+		"{\"id\":\"c1\",\"bundle\":\"/b\",\"x\":tru}",
+		"{\"id\":\"c1\",\"bundle\":\"/b\",\"annotations\":{\"a\":1,}}",
 		NULL
 	};
 	struct oci_state s;
@@ -91,6 +96,28 @@ START_TEST(malformed_state)
 		ck_assert_msg(st(bad[i], &s, err) == -1, "accepted: %s", bad[i]);
 		ck_assert_msg(err[0] != '\0', "no message for: %s", bad[i]);
 	}
+	/* What driftd does not read is skipped, whatever its type or content. */
+	{
+		static const char *const ok[] = {
+			"{\"id\":\"c1\",\"bundle\":\"/b\",\"annotations\":{\"a\":1}}",
+			"{\"id\":\"c1\",\"bundle\":\"/b\",\"annotations\":{\"a\":{\"b\":[null,true,1e5,-0.5]}}}",
+			"{\"id\":\"c1\",\"bundle\":\"/b\",\"annotations\":{\"\":\"x\"}}",
+			"{\"id\":\"c1\",\"bundle\":\"/b\",\"annotations\":{\"a\":\"x\\u0000y\"}}",
+			"{\"id\":\"c1\",\"bundle\":\"/b\",\"annotations\":{\"drift.io/mode\":5}}",
+			"{\"id\":\"c1\",\"bundle\":\"/b\",\"annotations\":{\"drift.io/mode\":\"a\\u0000\"}}",
+			"{\"id\":\"c1\",\"bundle\":\"/b\",\"annotations\":null}",
+			NULL };
+
+		for (i = 0; ok[i]; i++) {
+			ck_assert_msg(st(ok[i], &s, err) == 0, "refused: %s: %s", ok[i], err);
+			ck_assert_ptr_null(oci_ann_get(&s.ann, "drift.io/mode"));
+			oci_state_free(&s);
+		}
+	}
+	/* Escapes are decoded (UTF-16 surrogate pairs too). */
+	ck_assert_int_eq(st("{\"id\":\"c1\",\"bundle\":\"/b\",\"annotations\":{\"drift.io/exc\\u0065ptions\":\"/\\u00e9\\ud83d\\ude00\\/x\"}}", &s, err), 0);
+	ck_assert_str_eq(oci_ann_get(&s.ann, "drift.io/exceptions"), "/\xc3\xa9\xf0\x9f\x98\x80/x");
+	oci_state_free(&s);
 	/* Embedded NUL in the raw input. */
 	ck_assert_int_eq(oci_parse_state("{\"id\":\"a\"}\0{}", 12, &s, err, sizeof(err)), -1);
 }
@@ -114,26 +141,48 @@ START_TEST(hostile_sizes)
 	ck_assert_int_eq(st(deep, &s, err), -1);
 	free(deep);
 
-	/* More annotations than allowed. */
-	many = malloc(2000 * 32 + 64);
+	/* 2000 annotations: all skipped but the one driftd reads. */
+	many = malloc(2000 * 32 + 128);
 	off = (size_t)sprintf(many, "{\"id\":\"c\",\"bundle\":\"/b\",\"annotations\":{");
 	for (i = 0; i < 2000; i++)
 		off += (size_t)sprintf(many + off, "%s\"k%zu\":\"v\"", i ? "," : "", i);
-	strcpy(many + off, "}}");
-	ck_assert_int_eq(st(many, &s, err), -1);
+	strcpy(many + off, ",\"drift.io/mode\":\"enforce\"}}");
+	ck_assert_int_eq(st(many, &s, err), 0);
+	ck_assert_uint_eq(s.ann.n, 1);
+	ck_assert_str_eq(oci_ann_get(&s.ann, "drift.io/mode"), "enforce");
+	oci_state_free(&s);
 	free(many);
 
-	/* An input over 1 MiB. */
-	huge = malloc((2u << 20) + 64);
+	/* A 2 MiB value of something driftd does not read. */
+	huge = malloc((17u << 20) + 128);
 	off = (size_t)sprintf(huge, "{\"id\":\"c\",\"bundle\":\"/b\",\"x\":\"");
 	memset(huge + off, 'a', 2u << 20);
 	strcpy(huge + off + (2u << 20), "\"}");
-	ck_assert_int_eq(st(huge, &s, err), -1);
-	/* A 100 KiB annotation value is over the per-value limit. */
+	ck_assert_int_eq(st(huge, &s, err), 0);
+	oci_state_free(&s);
+	/* A 1 MiB annotation does not reject the state... */
 	off = (size_t)sprintf(huge, "{\"id\":\"c\",\"bundle\":\"/b\",\"annotations\":{\"a\":\"");
+	memset(huge + off, 'a', 1u << 20);
+	strcpy(huge + off + (1u << 20), "\",\"drift.io/mode\":\"enforce\"}}");
+	ck_assert_int_eq(st(huge, &s, err), 0);
+	ck_assert_str_eq(oci_ann_get(&s.ann, "drift.io/mode"), "enforce");
+	oci_state_free(&s);
+	/* ...nor does an over-long value of a key driftd reads: dropped. */
+	off = (size_t)sprintf(huge, "{\"id\":\"c\",\"bundle\":\"/b\",\"annotations\":{\"drift.io/exceptions\":\"");
 	memset(huge + off, 'a', 100000);
-	strcpy(huge + off + 100000, "\"}}");
+	strcpy(huge + off + 100000, "\",\"drift.io/mode\":\"enforce\"}}");
+	ck_assert_int_eq(st(huge, &s, err), 0);
+	ck_assert_ptr_null(oci_ann_get(&s.ann, "drift.io/exceptions"));
+	ck_assert_uint_eq(s.ann.dropped, 1);
+	ck_assert_str_eq(s.ann.dropped_key, "drift.io/exceptions");
+	ck_assert_str_eq(oci_ann_get(&s.ann, "drift.io/mode"), "enforce");
+	oci_state_free(&s);
+	/* Over the state limit (16 MiB): refused (the start fails, safe). */
+	off = (size_t)sprintf(huge, "{\"id\":\"c\",\"bundle\":\"/b\",\"x\":\"");
+	memset(huge + off, 'a', 17u << 20);
+	strcpy(huge + off + (17u << 20), "\"}");
 	ck_assert_int_eq(st(huge, &s, err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "larger than"));
 	free(huge);
 
 	/* Id length limit. */
@@ -158,6 +207,29 @@ START_TEST(config_json)
 	ck_assert_str_eq(oci_ann_get(&c.ann, "drift.io/exceptions"), "/opt/");
 	oci_config_free(&c);
 
+	/* 5 MiB of environment, mounts (host-library), a huge annotation. */
+	{
+		size_t big = 5u << 20, off;
+		char *t = malloc(big + 1024);
+
+		off = (size_t)sprintf(t, "{\"process\":{\"env\":[\"A=");
+		memset(t + off, 'x', big);
+		off += big;
+		off += (size_t)sprintf(t + off, "\",\"B=1\"]},\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+				       "{\"destination\":\"/usr/lib/gpu\",\"type\":\"bind\",\"source\":\"/usr/lib/nvidia\",\"options\":[\"ro\",\"rbind\"]},"
+				       "7,{\"type\":\"tmpfs\"}],"
+				       "\"root\":{\"path\":\"/r\"},\"annotations\":{\"drift.io/mode\":\"audit\"}}");
+		ck_assert_int_eq(oci_parse_config(t, off, &c, err, sizeof(err)), 0);
+		ck_assert_str_eq(c.root_path, "/r");
+		ck_assert_uint_eq(c.nmounts, 2);
+		ck_assert_str_eq(c.mounts[1].destination, "/usr/lib/gpu");
+		ck_assert_str_eq(c.mounts[1].source, "/usr/lib/nvidia");
+		ck_assert_str_eq(c.mounts[1].type, "bind");
+		ck_assert_str_eq(oci_ann_get(&c.ann, "drift.io/mode"), "audit");
+		oci_config_free(&c);
+		free(t);
+	}
+
 	j = "{\"root\":\"rootfs\"}";
 	ck_assert_int_eq(oci_parse_config(j, strlen(j), &c, err, sizeof(err)), -1);
 	j = "{\"root\":{\"path\":\"\"}}";
@@ -177,16 +249,16 @@ START_TEST(merge)
 	struct oci_config c;
 	struct oci_annotations a = { 0 };
 	char err[256];
-	const char *sj = "{\"id\":\"c\",\"bundle\":\"/b\",\"annotations\":{\"a\":\"state\"}}";
-	const char *cj = "{\"root\":{\"path\":\"r\"},\"annotations\":{\"a\":\"config\",\"b\":\"config\"}}";
+	const char *sj = "{\"id\":\"c\",\"bundle\":\"/b\",\"annotations\":{\"drift.io/a\":\"state\"}}";
+	const char *cj = "{\"root\":{\"path\":\"r\"},\"annotations\":{\"drift.io/a\":\"config\",\"drift.io/b\":\"config\"}}";
 
 	ck_assert_int_eq(st(sj, &s, err), 0);
 	ck_assert_int_eq(oci_parse_config(cj, strlen(cj), &c, err, sizeof(err)), 0);
 	oci_ann_merge(&a, &s.ann);
 	oci_ann_merge(&a, &c.ann);
 	ck_assert_uint_eq(a.n, 2);
-	ck_assert_str_eq(oci_ann_get(&a, "a"), "state");
-	ck_assert_str_eq(oci_ann_get(&a, "b"), "config");
+	ck_assert_str_eq(oci_ann_get(&a, "drift.io/a"), "state");
+	ck_assert_str_eq(oci_ann_get(&a, "drift.io/b"), "config");
 	oci_ann_free(&a);
 	oci_state_free(&s);
 	oci_config_free(&c);
@@ -198,6 +270,7 @@ Suite *daemon_oci_suite(void)
 	Suite *s = suite_create("daemon_oci");
 	TCase *tc = tcase_create("oci");
 
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, crun_state);
 	tcase_add_test(tc, podman_state);
 	tcase_add_test(tc, malformed_state);
