@@ -274,8 +274,10 @@ static unsigned long hook_target(unsigned long ip, unsigned long parent_ip,
 			*slow = false;
 			return (unsigned long)drift_selftest_deny;
 		}
-		/* only PROT_EXEC added to a file mapping (mprotect passes
-		 * the prot READ_IMPLIES_EXEC already widened) */
+		/*
+		 * only PROT_EXEC added to a file mapping (mprotect passes
+		 * the prot READ_IMPLIES_EXEC already widened)
+		 */
 		if (!(regs_get_kernel_argument(regs, 2) & PROT_EXEC) ||
 		    !vma->vm_file || (vma->vm_flags & VM_EXEC) ||
 		    within_module(parent_ip, THIS_MODULE) ||
@@ -368,8 +370,8 @@ static int hook_resolve(struct drift_hook *h)
 	plus = strrchr(sym, '+');
 	if (!plus || sscanf(plus, "+%lx/%lx", &off, &size) != 2 ||
 	    strncmp(sym, h->name, plus - sym) || strlen(h->name) != plus - sym) {
-		pr_err("%s: kallsyms says %px is '%s'\n", h->name,
-		       (void *)h->fentry, sym);
+		pr_err("%s: kallsyms says its ftrace location is '%s'\n",
+		       h->name, sym);
 		return -EINVAL;
 	}
 	h->start = h->fentry - off;
@@ -384,10 +386,10 @@ static int hook_resolve(struct drift_hook *h)
 	sprint_symbol(sym, h->start);
 	snprintf(want, sizeof(want), "%s+0x0/", h->name);
 	if (strncmp(sym, want, strlen(want))) {
-		pr_err("%s: start %px is '%s'\n", h->name, (void *)h->start, sym);
+		pr_err("%s: its computed start is '%s'\n", h->name, sym);
 		return -EINVAL;
 	}
-	pr_info("hook %s: ftrace location %px = start %px + %lu (%s); originals are called at the start\n",
+	pr_info("hook %s: ftrace location %pS = start %pS + %lu (%s); originals are called at the start\n",
 		h->name, (void *)h->fentry, (void *)h->start, off,
 		insn == ENDBR64_INSN ? "ENDBR64 at start" : "no ENDBR");
 	return 0;
@@ -508,7 +510,9 @@ int drift_hook_init(void)
 	err = register_ftrace_function(&drift_ops);
 	if (err) {
 		pr_err("cannot register the ftrace hook (%d)%s\n", err,
-		       err == -EBUSY ? ": kernel.ftrace_enabled is 0, or another module modifies these functions (IPMODIFY)" : "");
+		       err == -EBUSY ?
+		       ": kernel.ftrace_enabled=0, or another IPMODIFY user" :
+		       "");
 		goto err_filter;
 	}
 	drift_ops_registered = true;

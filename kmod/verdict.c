@@ -247,11 +247,10 @@ static void look_up(struct file *file, int op, struct inode *real,
 		goto out;
 
 	e = drift_table_lookup(t, id->dev, id->ino);
-	if (!entry_usable(e, op)) {
+	if (!entry_usable(e, op))
 		e = NULL;
-	} else if (e) {
+	else
 		l->in_set = entry_matches(e, id, &l->ctime_changed);
-	}
 	if (!e && ovl->i_sb->s_magic == OVERLAYFS_SUPER_MAGIC &&
 	    ovl->i_ino != real->i_ino) {
 		/*
