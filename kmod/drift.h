@@ -177,6 +177,7 @@ u64 drift_selftest_time(void);		/* CLOCK_REALTIME ns of the last run */
 /* ---- verdict.c: the decision ---- */
 /* O(1), no allocation, any context: true when @file is surely allowed */
 bool drift_fast_allow(struct file *file, int op);
+bool drift_fast_allow_nocount(struct file *file, int op);
 /* the current task's binding has library mode enforce (RCU inside) */
 bool drift_lib_enforced(void);
 #define DRIFT_DECIDE_ENFORCE_ONLY 1	/* decide only in enforce, no counts */

@@ -80,6 +80,18 @@ module_param(selftest_interval, uint, 0644);
 MODULE_PARM_DESC(selftest_interval,
 		 "seconds between periodic self-tests of the hooks (0: never)");
 
+/*
+ * Fault injection for the tests of the self-test alarm: the callback then
+ * ignores the sentinels, exactly as if the hooks did not fire, so the
+ * sentinel calls reach the real functions (the first one is an anonymous
+ * security_mmap_file(), harmless, and the test stops there). Enforcement
+ * itself is not affected.
+ */
+static bool selftest_break;
+module_param(selftest_break, bool, 0600);
+MODULE_PARM_DESC(selftest_break,
+		 "testing only: make the self-test fail as if the hooks were gone");
+
 typedef int (*bprm_check_fn)(struct linux_binprm *bprm);
 typedef int (*mmap_file_fn)(struct file *file, unsigned long prot,
 			    unsigned long flags);
@@ -209,7 +221,7 @@ static noinline __noclone struct file *drift_open_exec_slow(const char *name)
 {
 	struct file *file = call_orig_open_exec(name);
 
-	if (!IS_ERR(file) && !drift_fast_allow(file, DRIFT_OP_MMAP) &&
+	if (!IS_ERR(file) && !drift_fast_allow_nocount(file, DRIFT_OP_MMAP) &&
 	    drift_decide(file, DRIFT_OP_MMAP, name, DRIFT_DECIDE_ENFORCE_ONLY)) {
 		fput(file);
 		file = ERR_PTR(-EACCES);
@@ -255,7 +267,8 @@ static unsigned long hook_target(unsigned long ip, unsigned long parent_ip,
 		if (!file) {
 			if (regs_get_kernel_argument(regs, 2) ==
 			    DRIFT_SELFTEST_MAP_FLAGS &&
-			    current == READ_ONCE(drift_selftest_task)) {
+			    current == READ_ONCE(drift_selftest_task) &&
+			    !READ_ONCE(selftest_break)) {
 				*slow = false;
 				return (unsigned long)drift_selftest_deny;
 			}
@@ -475,17 +488,23 @@ u64 drift_selftest_time(void)
 static void selftest_work_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(selftest_work, selftest_work_fn);
 
+/*
+ * The work ticks every min(interval, 10) seconds and runs the test when
+ * the interval has passed, so a changed parameter takes effect soon.
+ */
 static void selftest_schedule(void)
 {
 	unsigned int s = READ_ONCE(selftest_interval);
 
-	/* re-read each time: the parameter can change at run time */
-	schedule_delayed_work(&selftest_work, (s ? s : 60) * HZ);
+	schedule_delayed_work(&selftest_work, clamp(s, 1U, 10U) * HZ);
 }
 
 static void selftest_work_fn(struct work_struct *work)
 {
-	if (READ_ONCE(selftest_interval))
+	u64 s = READ_ONCE(selftest_interval);
+
+	if (s && drift_now_ns() - drift_selftest_time() >=
+	    s * NSEC_PER_SEC - NSEC_PER_SEC / 2)
 		drift_selftest_run();
 	selftest_schedule();
 }

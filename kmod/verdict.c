@@ -88,6 +88,13 @@ static void count_op(struct drift_stats __percpu *b, int op,
 	count2(b, op_stat(op, i));
 }
 
+static void count_fast(bool count, struct drift_stats __percpu *b, int op,
+		       enum drift_stat_attr i)
+{
+	if (count)
+		count_op(b, op, i);
+}
+
 /*
  * Whether @e allows @op: an entry flagged DRIFT_FILE_F_MAP_ONLY (an ELF
  * object without an execute bit) may be mapped, but an exec of it is
@@ -118,7 +125,8 @@ static bool map_exempt(struct file *file, const struct inode *real,
 	return real->i_nlink == 0 && !(bflags & DRIFT_BIND_F_FILELESS_MAP);
 }
 
-bool drift_fast_allow(struct file *file, int op)
+/* @count: false for a pre-check whose op is counted later (open_exec) */
+static bool fast_allow(struct file *file, int op, bool count)
 {
 	struct drift_stats __percpu *bstats = NULL;
 	const struct drift_entry *e;
@@ -137,7 +145,7 @@ bool drift_fast_allow(struct file *file, int op)
 		if (op != DRIFT_OP_EXEC)
 			mode = READ_ONCE(b->lib_mode);
 		set = rcu_dereference(b->set);
-		bstats = b->stats;
+		bstats = count ? b->stats : NULL;
 	} else if (op != DRIFT_OP_EXEC) {
 		/* mappings are governed by bindings only */
 		allow = true;
@@ -153,14 +161,14 @@ bool drift_fast_allow(struct file *file, int op)
 		}
 	}
 	if (mode == DRIFT_MODE_OFF) {
-		count_op(bstats, op, DRIFT_STAT_EXECS_ALLOWED);
+		count_fast(count, bstats, op, DRIFT_STAT_EXECS_ALLOWED);
 		allow = true;
 		goto out;
 	}
 	real = drift_real_inode(file->f_path.dentry);
 	if (op != DRIFT_OP_EXEC && map_exempt(file, real, op, READ_ONCE(b->flags))) {
-		count_op(bstats, op, DRIFT_STAT_EXECS_CHECKED);
-		count_op(bstats, op, DRIFT_STAT_EXECS_ALLOWED);
+		count_fast(count, bstats, op, DRIFT_STAT_EXECS_CHECKED);
+		count_fast(count, bstats, op, DRIFT_STAT_EXECS_ALLOWED);
 		allow = true;
 		goto out;
 	}
@@ -169,13 +177,23 @@ bool drift_fast_allow(struct file *file, int op)
 	file_identity(real, &id);
 	e = drift_table_lookup(rcu_dereference(set->table), id.dev, id.ino);
 	if (entry_usable(e, op) && entry_matches(e, &id, &ctime_changed)) {
-		count_op(bstats, op, DRIFT_STAT_EXECS_CHECKED);
-		count_op(bstats, op, DRIFT_STAT_EXECS_ALLOWED);
+		count_fast(count, bstats, op, DRIFT_STAT_EXECS_CHECKED);
+		count_fast(count, bstats, op, DRIFT_STAT_EXECS_ALLOWED);
 		allow = true;
 	}
 out:
 	rcu_read_unlock();
 	return allow;
+}
+
+bool drift_fast_allow(struct file *file, int op)
+{
+	return fast_allow(file, op, true);
+}
+
+bool drift_fast_allow_nocount(struct file *file, int op)
+{
+	return fast_allow(file, op, false);
 }
 
 bool drift_lib_enforced(void)
