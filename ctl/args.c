@@ -162,10 +162,14 @@ static const struct topic topics[] = {
 "\n"
 "Runs the module's self-test now: each hooked kernel function (exec,\n"
 "mmap, mprotect, interpreter open) is called with a sentinel argument that\n"
-"only an armed hook turns into EACCES. Exits 0 when it passed, 1 when\n"
-"enforcement is not proven (also reported in 'driftctl status', counted\n"
-"and sent as an event with reason selftest). The module also runs it\n"
-"periodically (module parameter selftest_interval, seconds).\n" },
+"only an armed hook turns into EACCES (also reported in 'driftctl\n"
+"status', counted, and sent as an event with reason selftest when it\n"
+"fails; the module also runs it every selftest_interval seconds). Then\n"
+"the real path: a sentinel cgroup (/sys/fs/cgroup/drift-selftest-PID) is\n"
+"bound in enforce mode to an empty set, a child joins it and exec's\n"
+"driftctl, which must fail with EACCES (one deny event names binding\n"
+"drift-selftest-PID); everything is removed afterwards. Exits 0 when both\n"
+"passed, 1 when enforcement is not proven.\n" },
 	{ NULL, NULL },
 };
 

@@ -36,7 +36,12 @@ runs0=$(stat_global selftest_runs)
 assert_ge "selftest_runs after load" 1 "$runs0"
 out=$(dctl selftest)
 assert_match "driftctl selftest" '^self-test passed' "$out"
+assert_match "driftctl selftest: real exec denied" 'real exec in a sentinel cgroup bound to an empty set: denied' "$out"
 assert_eq "selftest_runs + 1" $((runs0 + 1)) "$(stat_global selftest_runs)"
+assert_eq "the sentinel binding is gone" 0 "$("$DRIFTCTL" --json bindings | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["bindings"]))')"
+[ -d /sys/fs/cgroup/drift-selftest-* ] 2>/dev/null && fail "sentinel cgroup left behind"
+"$DRIFTCTL" sets | grep -q drift-selftest && fail "sentinel set left behind"
+log "ok: the real-path self-test cleaned up"
 t1=$(status_field selftest_ns)
 [ "$t1" -gt "$t0" ] || fail "self-test time did not advance ($t0 -> $t1)"
 "$DRIFTCTL" status | grep -q 'self-test:     passed (last run 20' || fail "status text: $("$DRIFTCTL" status)"
