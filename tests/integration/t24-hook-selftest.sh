@@ -70,7 +70,8 @@ sleep 1
 mon_stop
 ev_show "$W/ev"
 assert_eq "one self-test alarm event" 1 "$(ev_count "$W/ev" reason=selftest)"
-assert_eq "self-test event has no binding" None "$(ev_field "$W/ev" 1 binding)"
+assert_eq "the alarm: no binding, action allow" 1 "$(ev_count "$W/ev" reason=selftest binding=None action=allow)"
+assert_ge "the real-path sentinel exec was denied meanwhile" 2 "$(ev_count "$W/ev" op=exec action=deny reason=not_in_image comm=driftctl)"
 
 bind1
 checks "loaded"
