@@ -21,6 +21,8 @@ assert len(old) == len(new) and b.count(old) == 1
 open(sys.argv[2], "wb").write(b.replace(old, new))
 PY
 chmod 755 "$IMG/bin/foreign-ld"
+# an ELF program without an execute bit: in the set as map-only
+cp /usr/bin/true "$IMG/opt/true-noexec" && chmod 644 "$IMG/opt/true-noexec"
 ct_create c1
 set_load img "$IMG"
 dctl bind "$(ct_cg c1)" img --mode enforce --lib-mode enforce --name c1 >/dev/null
@@ -42,6 +44,10 @@ if [ "$HAVE_PY" = 1 ]; then
 	out=$(ct_run c1 /usr/bin/python3 -S -c 'import ctypes; print("py-ok")' 2>&1)
 	assert_eq "python3 imports its C extension (_ctypes)" py-ok "$out"
 fi
+# --- a map-only entry (0644 ELF of the image): mapped yes, exec'd no
+expect_exec c1 ok "$LDSO" /opt/true-noexec
+ct_sh c1 'chmod 755 /opt/true-noexec' || fail "chmod in c1"
+expect_exec c1 EACCES /opt/true-noexec
 # --- anonymous executable memory: JITs
 out=$(ct_run c1 /bin/map_exec anon-rwx 2>&1)
 assert_eq "anonymous RWX mapping" ok "$out"
@@ -90,13 +96,14 @@ assert_ge "mmap denials of /tmp/dropped644" 1 "$(ev_count "$W/ev" op=mmap action
 assert_ge "mmap denials of /tmp/evil.so" 3 "$(ev_count "$W/ev" op=mmap action=deny path=/tmp/evil.so)"
 assert_eq "mprotect denial" 1 "$(ev_count "$W/ev" op=mprotect action=deny path=/tmp/dropped644)"
 assert_eq "interpreter denial" 1 "$(ev_count "$W/ev" op=mmap action=deny path=/tmp/ld-linux-x86-64.so.2.x binding=c1)"
-assert_eq "no exec event" 0 "$(ev_count "$W/ev" op=exec)"
+assert_eq "exec of the chmod'ed map-only file" 1 "$(ev_count "$W/ev" op=exec action=deny reason=not_in_image path=/opt/true-noexec)"
+assert_eq "no other exec event" 1 "$(ev_count "$W/ev" op=exec)"
 assert_eq "no event for image files" 0 "$(ev_count "$W/ev" path=/lib/x86_64-linux-gnu/libm.so.6)"
 d=$(stat_binding c1 maps_denied)
 assert_ge "maps_denied (binding)" 9 "$d"
 assert_ge "maps_checked (binding)" 20 "$(stat_binding c1 maps_checked)"
 assert_ge "maps_allowed (binding)" 10 "$(stat_binding c1 maps_allowed)"
-assert_eq "execs_denied (binding): the interpreter is a mapping" 0 "$(stat_binding c1 execs_denied)"
+assert_eq "execs_denied (binding): only the map-only file" 1 "$(stat_binding c1 execs_denied)"
 
 # --- with --fileless-map, a memfd mapped executable is denied (fileless)
 dctl mode "$(ct_cg c1)" --fileless-map >/dev/null
