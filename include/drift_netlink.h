@@ -55,11 +55,12 @@
  * /dev/zero), the executable's own mapping by the kernel's ELF loader
  * (decided by the exec check), and fileless files (memfd, O_TMPFILE,
  * deleted) unless the binding has DRIFT_BIND_F_FILELESS_MAP (they are then
- * denied as DRIFT_REASON_FILELESS). A denial at mprotect() runs under the
- * mmap lock, where files are never read: a file that would need content
- * verification is allowed only from the digest cache (a copied-up image
- * library mapped executable before has its digest there), otherwise
- * denied with DRIFT_REASON_VERIFY_FAILED. An exec whose ELF interpreter is
+ * denied as DRIFT_REASON_FILELESS). mprotect() runs under the mmap lock,
+ * where files are never read: a file whose ctime changed is allowed only
+ * from the digest cache, otherwise denied (DRIFT_REASON_VERIFY_FAILED);
+ * and since overlayfs puts its real (upper) file in the mapping, a
+ * copied-up (chmod'ed) image file is not recognised there and mprotect()
+ * adding PROT_EXEC to it is denied (DRIFT_REASON_NOT_IN_IMAGE). An exec whose ELF interpreter is
  * not allowed fails with EACCES in library mode enforce (before the point
  * of no return). Tasks without a binding: mappings are never checked (the
  * default policy governs execs only).

@@ -32,7 +32,7 @@ dropped_copy c1 /usr/bin/true /tmp/dropped644 0644
 dropped_copy c1 "$TOOLS/evil.so" /tmp/evil.so 0644
 dropped_copy c1 "$LDSO" /tmp/ld-linux-x86-64.so.2.x 0755
 
-mon_start "$W/ev" "" 30
+mon_start "$W/ev" "" 900
 # --- the image works
 expect_exec c1 ok /bin/true-dyn
 expect_exec c1 ok "$LDSO" /bin/true-dyn
@@ -107,7 +107,7 @@ assert_eq "execs_denied (binding): only the map-only file" 1 "$(stat_binding c1 
 
 # --- with --fileless-map, a memfd mapped executable is denied (fileless)
 dctl mode "$(ct_cg c1)" --fileless-map >/dev/null
-mon_start "$W/ev2" 1 10
+mon_start "$W/ev2" 1 120
 out=$(ct_run c1 /bin/map_exec memfd 2>/dev/null)
 assert_eq "memfd mapped exec with --fileless-map" EACCES "$out"
 mon_wait

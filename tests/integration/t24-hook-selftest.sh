@@ -56,7 +56,7 @@ log "ok: periodic self-test runs"
 echo 60 >/sys/module/drift/parameters/selftest_interval
 
 # --- a failing self-test alarms once, and recovers
-mon_start "$W/ev" "" 20
+mon_start "$W/ev" "" 900
 f0=$(stat_global selftest_failures)
 echo 1 >/sys/module/drift/parameters/selftest_break
 dctl_rc 1 selftest
