@@ -18,13 +18,16 @@ static const char usage_all[] =
 "  driftctl set load NAME [--no-hash] [--xdev]\n"
 "                    (FILE... | --from-list LISTFILE | --from-dir DIR)\n"
 "  driftctl set del NAME\n"
-"  driftctl bind CGROUP SET [--mode off|audit|enforce] [--name NAME] [--replace]\n"
+"  driftctl bind CGROUP SET [--mode off|audit|enforce] [--lib-mode MODE]\n"
+"                    [--fileless-map] [--name NAME] [--replace]\n"
 "  driftctl unbind CGROUP\n"
-"  driftctl mode CGROUP|ns:NAMESPACE off|audit|enforce\n"
+"  driftctl mode CGROUP|ns:NAMESPACE [MODE] [--lib MODE]\n"
+"                    [--fileless-map|--no-fileless-map]\n"
 "  driftctl default [--mode MODE] [--set SET|--no-set] [--event-rate N]\n"
 "                   [--event-burst N]\n"
 "  driftctl exception add|del CGROUP (--file PATH | --path PREFIX)\n"
 "  driftctl lock | unlock\n"
+"  driftctl [--json] selftest\n"
 "  driftctl [--json] monitor [--count N] [--timeout SECONDS]\n"
 "  driftctl [--json] report [--since DURATION] [--events FILE]\n"
 "  driftctl help [COMMAND]  |  driftctl COMMAND --help  |  driftctl --version\n"
@@ -87,13 +90,20 @@ static const struct topic topics[] = {
 "          is denied, never allowed).\n"
 "set del   removes set NAME; bindings using it keep it until they go.\n" },
 	{ "bind",
-"usage: driftctl bind CGROUP SET [--mode off|audit|enforce] [--name NAME]\n"
-"                    [--replace]\n"
+"usage: driftctl bind CGROUP SET [--mode off|audit|enforce]\n"
+"                    [--lib-mode off|audit|enforce] [--fileless-map]\n"
+"                    [--name NAME] [--replace]\n"
 "\n"
 "Governs CGROUP (and its descendants without a binding of their own) with\n"
-"SET. The mode defaults to enforce. --name labels the binding in events\n"
+"SET. The mode (exec) defaults to enforce. --lib-mode governs executable\n"
+"file mappings (the dynamic loader, LD_PRELOAD, dlopen, mmap/mprotect with\n"
+"PROT_EXEC): the file must be in SET too; it defaults to off for a new\n"
+"binding. --fileless-map also checks executable mappings of memfd and\n"
+"deleted files (denied as fileless in library mode enforce; without it\n"
+"they are allowed and counted). --name labels the binding in events\n"
 "(default: the cgroup id). --replace changes set, mode and name of an\n"
-"existing binding atomically, keeping its counters and exceptions.\n" },
+"existing binding atomically, keeping its counters and exceptions (and its\n"
+"library mode and --fileless-map unless given).\n" },
 	{ "unbind",
 "usage: driftctl unbind CGROUP\n"
 "\n"
@@ -106,12 +116,15 @@ static const struct topic topics[] = {
 "kernel's bindings: the mode in force (UNBOUND if the kernel has no\n"
 "binding) and the counters. With --json every counter is shown.\n" },
 	{ "mode",
-"usage: driftctl mode CGROUP off|audit|enforce\n"
-"       driftctl mode ns:NAMESPACE off|audit|enforce\n"
+"usage: driftctl mode CGROUP [off|audit|enforce] [--lib off|audit|enforce]\n"
+"                    [--fileless-map|--no-fileless-map]\n"
+"       driftctl mode ns:NAMESPACE [MODE] [--lib MODE] ...\n"
 "\n"
-"Changes the mode of the binding of CGROUP (or of every container driftd\n"
-"governs in a Kubernetes namespace); it applies to the next exec. driftd\n"
-"keeps a mode changed here.\n"
+"Changes the mode (exec), the library mode (--lib: executable file\n"
+"mappings) and the fileless-map check of the binding of CGROUP (or of\n"
+"every container driftd governs in a Kubernetes namespace); what is not\n"
+"given stays. It applies to the next exec or mapping. driftd keeps a mode\n"
+"changed here.\n"
 "  off      not checked\n"
 "  audit    allowed and reported\n"
 "  enforce  denied with EACCES and reported\n" },
@@ -158,6 +171,19 @@ static const struct topic topics[] = {
 "  --since DURATION  only events of the last DURATION (90s, 30m, 24h, 7d)\n"
 "  --events FILE     the event log ('-': stdin; default: the 'events' file\n"
 "                    of $DRIFTD_CONFIG or /etc/drift/driftd.conf)\n" },
+	{ "selftest",
+"usage: driftctl [--json] selftest\n"
+"\n"
+"Runs the module's self-test now: each hooked kernel function (exec,\n"
+"mmap, mprotect, interpreter open) is called with a sentinel argument that\n"
+"only an armed hook turns into EACCES (also reported in 'driftctl\n"
+"status', counted, and sent as an event with reason selftest when it\n"
+"fails; the module also runs it every selftest_interval seconds). Then\n"
+"the real path: a sentinel cgroup (/sys/fs/cgroup/drift-selftest-PID) is\n"
+"bound in enforce mode to an empty set, a child joins it and exec's\n"
+"driftctl, which must fail with EACCES (one deny event names binding\n"
+"drift-selftest-PID); everything is removed afterwards. Exits 0 when both\n"
+"passed, 1 when enforcement is not proven.\n" },
 	{ NULL, NULL },
 };
 
@@ -197,6 +223,7 @@ const char *ctl_cmd_topic(enum ctl_cmd cmd)
 	case CTL_LOCK: case CTL_UNLOCK: return "lock";
 	case CTL_MONITOR: return "monitor";
 	case CTL_REPORT: return "report";
+	case CTL_SELFTEST: return "selftest";
 	default: return NULL;
 	}
 }
@@ -450,6 +477,8 @@ static int parse_bind(struct ctl_req *req, int argc, char **argv,
 {
 	static const struct option lo[] = {
 		{ "mode", required_argument, NULL, 'm' },
+		{ "lib-mode", required_argument, NULL, 'l' },
+		{ "fileless-map", no_argument, NULL, 'F' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "replace", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
@@ -457,12 +486,20 @@ static int parse_bind(struct ctl_req *req, int argc, char **argv,
 	};
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, ":m:N:rh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:l:FN:rh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			ret = parse_mode(err, "bind", optarg, &req->mode);
 			if (ret)
 				return ret;
+			break;
+		case 'l':
+			ret = parse_mode(err, "bind", optarg, &req->lib_mode);
+			if (ret)
+				return ret;
+			break;
+		case 'F':
+			req->bind_flags = DRIFT_BIND_F_FILELESS_MAP;
 			break;
 		case 'N':
 			ret = check_name(err, "bind", "binding", optarg);
@@ -493,15 +530,48 @@ static int parse_bind(struct ctl_req *req, int argc, char **argv,
 static int parse_mode_cmd(struct ctl_req *req, int argc, char **argv,
 			  struct drift_buf *err)
 {
-	int ret = parse_simple(req, argc, argv, "mode", false, err);
+	static const struct option lo[] = {
+		{ "lib", required_argument, NULL, 'l' },
+		{ "lib-mode", required_argument, NULL, 'l' },
+		{ "fileless-map", no_argument, NULL, 'F' },
+		{ "no-fileless-map", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, ret;
 
-	if (ret || req->cmd == CTL_HELP)
-		return ret;
-	ret = want_args(err, "mode", argc, argv, 2, 2,
-			argc - optind == 0 ? "CGROUP and MODE" : "MODE");
+	while ((c = getopt_long(argc, argv, ":l:Fnh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			ret = parse_mode(err, "mode", optarg, &req->lib_mode);
+			if (ret)
+				return ret;
+			break;
+		case 'F':
+			req->bind_flags = DRIFT_BIND_F_FILELESS_MAP;
+			break;
+		case 'n':
+			req->bind_flags = 0;
+			break;
+		case 'h':
+			req->cmd = CTL_HELP;
+			req->help_topic = "mode";
+			return 0;
+		default:
+			return bad_option(err, "mode", argv, c);
+		}
+	}
+	if (req->lib_mode < 0 && req->bind_flags < 0) {
+		ret = want_args(err, "mode", argc, argv, 2, 2,
+				argc - optind == 0 ? "CGROUP and MODE" : "MODE");
+	} else {
+		ret = want_args(err, "mode", argc, argv, 1, 2, "CGROUP");
+	}
 	if (ret)
 		return ret;
 	req->cgroup = argv[optind];
+	if (optind + 1 >= argc)
+		return 0;
 	return parse_mode(err, "mode", argv[optind + 1], &req->mode);
 }
 
@@ -781,6 +851,7 @@ static const struct cmd_word words[] = {
 	{ "unlock", CTL_UNLOCK },
 	{ "monitor", CTL_MONITOR },
 	{ "report", CTL_REPORT },
+	{ "selftest", CTL_SELFTEST },
 	{ "help", CTL_HELP },
 	{ "version", CTL_VERSION },
 	{ NULL, CTL_NONE },
@@ -794,6 +865,8 @@ int ctl_parse_args(int argc, char **argv, struct ctl_req *req,
 
 	memset(req, 0, sizeof(*req));
 	req->mode = -1;
+	req->lib_mode = -1;
+	req->bind_flags = -1;
 	req->exc_type = 0;
 	opterr = 0;
 	optind = 0;		/* full getopt reset (glibc) */
@@ -842,9 +915,11 @@ int ctl_parse_args(int argc, char **argv, struct ctl_req *req,
 	case CTL_CONTAINERS:
 	case CTL_LOCK:
 	case CTL_UNLOCK:
+	case CTL_SELFTEST:
 		ret = parse_simple(req, argc, argv, ctl_cmd_topic(w->cmd),
 				   w->cmd == CTL_STATUS ||
-				   w->cmd == CTL_CONTAINERS, err);
+				   w->cmd == CTL_CONTAINERS ||
+				   w->cmd == CTL_SELFTEST, err);
 		if (ret || req->cmd == CTL_HELP)
 			return ret;
 		return want_args(err, ctl_cmd_topic(w->cmd), argc, argv, 0, 0, "");

@@ -8,6 +8,7 @@
 
 #include "driftctl.h"
 #include "fileid.h"
+#include "names.h"
 
 /* ---- bindings -------------------------------------------------------- */
 
@@ -152,7 +153,8 @@ int cmd_bind(const struct ctl_req *req)
 	if (ret)
 		return ret;
 	nlh = msg_bind(nl.sbuf, NL_SEND_BUF, nl.family, cgid, req->set,
-		       req->mode, req->name, req->replace);
+		       req->mode, req->lib_mode, req->bind_flags, req->name,
+		       req->replace);
 	ret = nlh ? nl_request(&nl, nlh, NULL, NULL) : -errno;
 	if (ret) {
 		int code = ctl_fail(&nl, "bind", ret);
@@ -214,7 +216,8 @@ static int mode_namespace(const struct ctl_req *req, const char *ns)
 		if (!v[i].namespace || strcmp(v[i].namespace, ns))
 			continue;
 		nlh = msg_set_mode(nl.sbuf, NL_SEND_BUF, nl.family,
-				   v[i].cgroup_id, req->mode);
+				   v[i].cgroup_id, req->mode, req->lib_mode,
+				   req->bind_flags);
 		ret = nlh ? nl_request(&nl, nlh, NULL, NULL) : -errno;
 		if (ret == -ENOENT)	/* container gone since the record */
 			ret = 0;
@@ -229,8 +232,12 @@ static int mode_namespace(const struct ctl_req *req, const char *ns)
 			"(see 'driftctl containers')\n", ns);
 		ret = EXIT_NOTFOUND;
 	} else if (!ret) {
-		printf("%zu container%s in namespace %s set to %s\n", done,
-		       done == 1 ? "" : "s", ns, mode_str(req->mode));
+		printf("%zu container%s in namespace %s set to %s%s%s\n", done,
+		       done == 1 ? "" : "s", ns,
+		       req->mode >= 0 ? mode_str(req->mode) : "",
+		       req->mode >= 0 && req->lib_mode >= 0 ? ", library mode " :
+		       req->lib_mode >= 0 ? "library mode " : "",
+		       req->lib_mode >= 0 ? drift_mode_name((unsigned)req->lib_mode) : "");
 	}
 out:
 	records_free(v, n);
@@ -249,7 +256,8 @@ int cmd_mode(const struct ctl_req *req)
 	ret = prepare(req, &nl, &cgid);
 	if (ret)
 		return ret;
-	nlh = msg_set_mode(nl.sbuf, NL_SEND_BUF, nl.family, cgid, req->mode);
+	nlh = msg_set_mode(nl.sbuf, NL_SEND_BUF, nl.family, cgid, req->mode,
+			   req->lib_mode, req->bind_flags);
 	ret = nlh ? nl_request(&nl, nlh, NULL, NULL) : -errno;
 	if (ret) {
 		ret = ctl_fail(&nl, "mode", ret);

@@ -60,6 +60,7 @@ enum ctl_cmd {
 	CTL_MONITOR,
 	CTL_CONTAINERS,
 	CTL_REPORT,
+	CTL_SELFTEST,
 };
 
 enum ctl_src_type { SRC_FILE, SRC_LIST, SRC_DIR };
@@ -78,6 +79,8 @@ struct ctl_req {
 	const char *set;	/* set name (set load/del, bind, default --set) */
 	const char *name;	/* bind --name */
 	int mode;		/* enum drift_mode, -1 when not given */
+	int lib_mode;		/* --lib-mode / --lib, -1 when not given */
+	int64_t bind_flags;	/* DRIFT_A_BIND_FLAGS, -1 when not given */
 	bool replace;		/* bind --replace */
 
 	/* set load */
@@ -210,14 +213,18 @@ struct nlmsghdr *msg_set_name_cmd(void *buf, size_t size, uint16_t family,
 /* set == NULL: dump */
 struct nlmsghdr *msg_get_set(void *buf, size_t size, uint16_t family,
 			     const char *set);
-/* mode < 0: not sent; name NULL: not sent */
+/* mode, lib_mode, flags < 0: not sent; name NULL: not sent */
 struct nlmsghdr *msg_bind(void *buf, size_t size, uint16_t family,
 			  uint64_t cgid, const char *set, int mode,
-			  const char *name, bool replace);
+			  int lib_mode, int64_t flags, const char *name,
+			  bool replace);
 struct nlmsghdr *msg_unbind(void *buf, size_t size, uint16_t family,
 			    uint64_t cgid);
+/* each < 0: not sent; at least one must be given */
 struct nlmsghdr *msg_set_mode(void *buf, size_t size, uint16_t family,
-			      uint64_t cgid, int mode);
+			      uint64_t cgid, int mode, int lib_mode,
+			      int64_t flags);
+struct nlmsghdr *msg_selftest(void *buf, size_t size, uint16_t family);
 /* has_cgid false: dump */
 struct nlmsghdr *msg_get_binding(void *buf, size_t size, uint16_t family,
 				 bool has_cgid, uint64_t cgid);
@@ -249,6 +256,8 @@ struct status_info {
 	int default_mode;	/* -1 if absent */
 	char *default_set;	/* NULL if none */
 	int locked, selftest;	/* -1 if absent */
+	bool has_selftest_ns;
+	uint64_t selftest_ns;	/* last self-test, CLOCK_REALTIME */
 	bool has_sets, has_bindings, has_memory, has_rate, has_burst;
 	uint32_t sets, bindings, rate, burst;
 	uint64_t memory;
@@ -274,6 +283,9 @@ struct binding_info {
 	uint64_t cgid;
 	char *name, *set;
 	int mode;		/* -1 if absent */
+	int lib_mode;		/* -1 if absent */
+	bool has_flags;
+	uint32_t flags;		/* enum drift_bind_flags */
 	struct stats stats;
 	struct exc_info *excs;
 	size_t nexcs;
@@ -287,7 +299,7 @@ struct event_info {
 	uint32_t pid, ppid, uid, suppressed;
 	struct drift_file_id file;
 	int reason, action, mode;	/* -1 if absent */
-	int op;				/* DRIFT_OP_EXEC if absent */
+	int op;				/* enum drift_op, -1 if absent (exec) */
 };
 
 struct commit_info {
@@ -353,6 +365,7 @@ void table_free(struct table *t);
 const char *mode_str(int mode);
 const char *reason_str(int reason);
 const char *action_str(int action);
+const char *op_str(int op);
 /* "8:1" */
 void devstr(char out[24], uint32_t major, uint32_t minor);
 /* "2026-11-23T10:15:35.123456Z" (UTC, microseconds) */
@@ -410,6 +423,7 @@ int report_run(FILE *in, const char *src, bool has_since, uint64_t since_s,
 	       struct drift_buf *out);
 /* "90s", "30m", "24h", "7d" or plain seconds -> seconds; 0 or -EINVAL. */
 int parse_duration(const char *s, uint64_t *out);
+int cmd_selftest(const struct ctl_req *req);
 
 /* Dumps every binding (cmd_bindings.c); free with bindings_free(). */
 int bindings_fetch(struct nl *nl, struct binding_info **v, size_t *n);

@@ -169,6 +169,7 @@ static int run(const struct ctl_req *req)
 	case CTL_SETS: return cmd_sets(req);
 	case CTL_BINDINGS: return cmd_bindings(req);
 	case CTL_CONTAINERS: return cmd_containers(req);
+	case CTL_SELFTEST: return cmd_selftest(req);
 	case CTL_SET_LOAD: return cmd_set_load(req);
 	case CTL_SET_DEL: return cmd_set_del(req);
 	case CTL_BIND: return cmd_bind(req);

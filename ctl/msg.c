@@ -153,9 +153,32 @@ struct nlmsghdr *msg_get_set(void *buf, size_t size, uint16_t family,
 	return nlh;
 }
 
+/* DRIFT_A_LIB_MODE and DRIFT_A_BIND_FLAGS, each when >= 0 */
+static bool put_lib(struct nlmsghdr *nlh, size_t size, int lib_mode,
+		    int64_t flags)
+{
+	if (lib_mode >= 0 && (!valid_mode(lib_mode) ||
+			      !put_u8(nlh, size, DRIFT_A_LIB_MODE,
+				      (uint8_t)lib_mode)))
+		return false;
+	if (flags >= 0) {
+		if (flags & ~(int64_t)__DRIFT_BIND_F_ALL) {
+			errno = EINVAL;
+			return false;
+		}
+		if (!mnl_attr_put_check(nlh, size, DRIFT_A_BIND_FLAGS,
+					sizeof(uint32_t), &(uint32_t){ (uint32_t)flags })) {
+			errno = E2BIG;
+			return false;
+		}
+	}
+	return true;
+}
+
 struct nlmsghdr *msg_bind(void *buf, size_t size, uint16_t family,
 			  uint64_t cgid, const char *set, int mode,
-			  const char *name, bool replace)
+			  int lib_mode, int64_t flags, const char *name,
+			  bool replace)
 {
 	struct nlmsghdr *nlh = msg_start(buf, size, family, DRIFT_CMD_BIND, 0);
 
@@ -168,6 +191,8 @@ struct nlmsghdr *msg_bind(void *buf, size_t size, uint16_t family,
 	}
 	if (mode >= 0 && (!valid_mode(mode) ||
 			  !put_u8(nlh, size, DRIFT_A_MODE, (uint8_t)mode)))
+		return NULL;
+	if (!put_lib(nlh, size, lib_mode, flags))
 		return NULL;
 	if (name && !put_name(nlh, size, DRIFT_A_BINDING_NAME, name, false))
 		return NULL;
@@ -185,17 +210,27 @@ struct nlmsghdr *msg_unbind(void *buf, size_t size, uint16_t family,
 }
 
 struct nlmsghdr *msg_set_mode(void *buf, size_t size, uint16_t family,
-			      uint64_t cgid, int mode)
+			      uint64_t cgid, int mode, int lib_mode,
+			      int64_t flags)
 {
 	struct nlmsghdr *nlh;
 
-	if (!valid_mode(mode))
+	if ((mode < 0 && lib_mode < 0 && flags < 0) ||
+	    (mode >= 0 && !valid_mode(mode))) {
+		errno = EINVAL;
 		return NULL;
+	}
 	nlh = msg_start(buf, size, family, DRIFT_CMD_SET_MODE, 0);
 	if (!nlh || !put_u64(nlh, size, DRIFT_A_CGROUP_ID, cgid) ||
-	    !put_u8(nlh, size, DRIFT_A_MODE, (uint8_t)mode))
+	    (mode >= 0 && !put_u8(nlh, size, DRIFT_A_MODE, (uint8_t)mode)) ||
+	    !put_lib(nlh, size, lib_mode, flags))
 		return NULL;
 	return nlh;
+}
+
+struct nlmsghdr *msg_selftest(void *buf, size_t size, uint16_t family)
+{
+	return msg_start(buf, size, family, DRIFT_CMD_SELFTEST, 0);
 }
 
 struct nlmsghdr *msg_get_binding(void *buf, size_t size, uint16_t family,

@@ -279,6 +279,30 @@ const char *action_str(int action)
 		       sizeof(buf));
 }
 
+const char *op_str(int op)
+{
+	static char buf[16];
+
+	return op < 0 ? "-" : or_num(drift_op_name((unsigned)op), op, buf,
+				     sizeof(buf));
+}
+
+/* "enforce", "audit,fileless-map" */
+static void lib_str(char out[48], const struct binding_info *b)
+{
+	const char *m = b->lib_mode < 0 ? NULL :
+		drift_mode_name((unsigned)b->lib_mode);
+
+	if (b->lib_mode < 0)
+		snprintf(out, 48, "-");
+	else if (m)
+		snprintf(out, 48, "%s%s", m,
+			 b->flags & DRIFT_BIND_F_FILELESS_MAP ? ",fileless-map" : "");
+	else
+		snprintf(out, 48, "%d%s", b->lib_mode,
+			 b->flags & DRIFT_BIND_F_FILELESS_MAP ? ",fileless-map" : "");
+}
+
 void devstr(char out[24], uint32_t major, uint32_t minor)
 {
 	snprintf(out, 24, "%" PRIu32 ":%" PRIu32, major, minor);
@@ -385,6 +409,8 @@ int render_status(const struct status_info *st, bool json,
 		if (st->locked < 0) jw_null(&w); else jw_bool(&w, st->locked);
 		jw_key(&w, "selftest");
 		if (st->selftest < 0) jw_null(&w); else jw_bool(&w, st->selftest);
+		jw_key(&w, "selftest_ns");
+		if (st->has_selftest_ns) jw_u64(&w, st->selftest_ns); else jw_null(&w);
 		jw_key(&w, "sets");
 		if (st->has_sets) jw_u64(&w, st->sets); else jw_null(&w);
 		jw_key(&w, "bindings");
@@ -419,7 +445,14 @@ int render_status(const struct status_info *st, bool json,
 		drift_buf_free(&v);
 	}
 	P("  locked:        %s\n", st->locked < 0 ? "-" : st->locked ? "yes (rmmod refused; 'driftctl unlock' first)" : "no");
-	P("  self-test:     %s\n", st->selftest < 0 ? "-" : st->selftest ? "passed" : "FAILED");
+	P("  self-test:     %s", st->selftest < 0 ? "-" : st->selftest ? "passed" : "FAILED");
+	if (st->has_selftest_ns && st->selftest_ns) {
+		char ts[48];
+
+		timestr(ts, st->selftest_ns);
+		P(" (last run %s)", ts);
+	}
+	P("\n");
 	if (st->has_sets)
 		P("  sets:          %" PRIu32 "\n", st->sets);
 	if (st->has_bindings)
@@ -541,10 +574,11 @@ static int exc_text(const struct exc_info *e, struct drift_buf *b)
 int render_bindings(const struct binding_info *bs, size_t n, bool json,
 		    struct drift_buf *out)
 {
-	static const char *hdr[] = { "CGROUP", "NAME", "SET", "MODE", "CHECKED",
-				     "DENIED", "AUDITED", "EXCEPTIONS" };
-	static bool right[] = { true, false, false, false, true, true, true,
-				false };
+	static const char *hdr[] = { "CGROUP", "NAME", "SET", "MODE", "LIB",
+				     "CHECKED", "DENIED", "AUDITED",
+				     "EXCEPTIONS" };
+	static bool right[] = { true, false, false, false, false, true, true,
+				true, false };
 	struct table t;
 	size_t i, j;
 	int ret = 0;
@@ -569,6 +603,14 @@ int render_bindings(const struct binding_info *bs, size_t n, bool json,
 			jw_key(&w, "mode");
 			jw_enum(&w, b->mode, b->mode < 0 ? NULL :
 				drift_mode_name((unsigned)b->mode));
+			jw_key(&w, "lib_mode");
+			jw_enum(&w, b->lib_mode, b->lib_mode < 0 ? NULL :
+				drift_mode_name((unsigned)b->lib_mode));
+			jw_key(&w, "fileless_map");
+			if (b->has_flags)
+				jw_bool(&w, b->flags & DRIFT_BIND_F_FILELESS_MAP);
+			else
+				jw_null(&w);
 			jw_key(&w, "stats");
 			jw_stats(&w, &b->stats);
 			jw_key(&w, "exceptions");
@@ -596,13 +638,14 @@ int render_bindings(const struct binding_info *bs, size_t n, bool json,
 		jw_obj_end(&w);
 		return finish_json(&w, out);
 	}
-	table_init(&t, 8, hdr, right);
+	table_init(&t, 9, hdr, right);
 	for (i = 0; i < n && !ret; i++) {
 		const struct binding_info *b = &bs[i];
 		struct drift_buf exc = DRIFT_BUF_INIT;
-		char id[24], c[24] = "-", d[24] = "-", a[24] = "-";
+		char id[24], c[24] = "-", d[24] = "-", a[24] = "-", lib[48];
 
 		snprintf(id, sizeof(id), "%" PRIu64, b->cgid);
+		lib_str(lib, b);
 		if (b->stats.has[DRIFT_STAT_EXECS_CHECKED])
 			snprintf(c, sizeof(c), "%" PRIu64,
 				 b->stats.v[DRIFT_STAT_EXECS_CHECKED]);
@@ -620,7 +663,7 @@ int render_bindings(const struct binding_info *bs, size_t n, bool json,
 		}
 		if (!ret)
 			ret = table_add(&t, id, b->name, b->set, mode_str(b->mode),
-					c, d, a, exc.len ? exc.data : "-");
+					lib, c, d, a, exc.len ? exc.data : "-");
 		drift_buf_free(&exc);
 	}
 	if (!ret)
@@ -675,6 +718,9 @@ int render_event(const struct event_info *ev, bool json,
 		jw_key(&w, "mode");
 		jw_enum(&w, ev->mode, ev->mode < 0 ? NULL :
 			drift_mode_name((unsigned)ev->mode));
+		jw_key(&w, "op");
+		jw_enum(&w, ev->op, ev->op < 0 ? NULL :
+			drift_op_name((unsigned)ev->op));
 		jw_key(&w, "suppressed");
 		jw_u64(&w, ev->has_suppressed ? ev->suppressed : 0);
 		jw_obj_end(&w);
@@ -692,6 +738,7 @@ int render_event(const struct event_info *ev, bool json,
 		drift_buf_printf(out, " %s=-", k))) ret = -ENOMEM; } while (0)
 	if (drift_buf_printf(out, "%s %s", ts, action_str(ev->action)))
 		return -ENOMEM;
+	KV("op", op_str(ev->op));
 	KV("reason", reason_str(ev->reason));
 	KV("mode", mode_str(ev->mode));
 	KV("binding", ev->binding ? ev->binding : "(default)");

@@ -140,6 +140,11 @@ static int status_attrs(const struct nlmsghdr *nlh, struct status_info *st)
 			NEED(is_u8(a));
 			st->selftest = mnl_attr_get_u8(a);
 			break;
+		case DRIFT_A_SELFTEST_NS:
+			NEED(is_u64(a));
+			st->selftest_ns = get_u64(a);
+			st->has_selftest_ns = true;
+			break;
 		case DRIFT_A_SET_COUNT:
 			NEED(is_u32(a));
 			st->sets = get_u32(a);
@@ -325,6 +330,15 @@ static int binding_attrs(const struct nlmsghdr *nlh, struct binding_info *bi)
 			NEED(is_u8(a));
 			bi->mode = mnl_attr_get_u8(a);
 			break;
+		case DRIFT_A_LIB_MODE:
+			NEED(is_u8(a));
+			bi->lib_mode = mnl_attr_get_u8(a);
+			break;
+		case DRIFT_A_BIND_FLAGS:
+			NEED(is_u32(a));
+			bi->flags = get_u32(a);
+			bi->has_flags = true;
+			break;
 		case DRIFT_A_STATS:
 			TRY(parse_stats(a, &bi->stats));
 			break;
@@ -343,7 +357,7 @@ int parse_binding(const struct nlmsghdr *nlh, struct binding_info *bi)
 	int ret;
 
 	memset(bi, 0, sizeof(*bi));
-	bi->mode = -1;
+	bi->mode = bi->lib_mode = -1;
 	ret = binding_attrs(nlh, bi);
 	if (ret)
 		binding_free(bi);
@@ -425,14 +439,14 @@ static int event_attrs(const struct nlmsghdr *nlh, struct event_info *ev)
 			NEED(is_u8(a));
 			ev->mode = mnl_attr_get_u8(a);
 			break;
+		case DRIFT_A_EVENT_OP:
+			NEED(is_u8(a));
+			ev->op = mnl_attr_get_u8(a);
+			break;
 		case DRIFT_A_EVENT_SUPPRESSED:
 			NEED(is_u32(a));
 			ev->suppressed = get_u32(a);
 			ev->has_suppressed = true;
-			break;
-		case DRIFT_A_EVENT_OP:
-			NEED(is_u8(a));
-			ev->op = mnl_attr_get_u8(a);
 			break;
 		default:
 			break;
@@ -446,8 +460,7 @@ int parse_event(const struct nlmsghdr *nlh, struct event_info *ev)
 	int ret;
 
 	memset(ev, 0, sizeof(*ev));
-	ev->reason = ev->action = ev->mode = -1;
-	ev->op = DRIFT_OP_EXEC;
+	ev->reason = ev->action = ev->mode = ev->op = -1;
 	ret = event_attrs(nlh, ev);
 	if (ret)
 		event_free(ev);

@@ -40,6 +40,31 @@
  * never allowed for its content alone, even if it is a copy of an image
  * file.
  *
+ * Executable file mappings (library mode). A binding also has a library
+ * mode (DRIFT_A_LIB_MODE, same values), which governs every mapping of a
+ * file that will be executable: mmap() with PROT_EXEC (or PROT_READ in a
+ * READ_IMPLIES_EXEC personality), mprotect() adding PROT_EXEC to a file
+ * mapping (DRIFT_OP_MPROTECT), and the loader's open of an exec's ELF
+ * interpreter. The same identity rules apply (real inode, copy-up verified
+ * by content); set entries flagged DRIFT_FILE_F_MAP_ONLY count for
+ * mappings only. So `ld.so /tmp/x`, LD_PRELOAD and dlopen() of a dropped
+ * .so, and PROT_EXEC mappings of dropped files fail with EACCES (the
+ * loader prints its error) in enforce, and are reported in audit, with
+ * DRIFT_A_EVENT_OP telling which operation was checked. Not checked:
+ * anonymous memory (JIT code), files that are not regular (device memory,
+ * /dev/zero), the executable's own mapping by the kernel's ELF loader
+ * (decided by the exec check), and fileless files (memfd, O_TMPFILE,
+ * deleted) unless the binding has DRIFT_BIND_F_FILELESS_MAP (they are then
+ * denied as DRIFT_REASON_FILELESS). mprotect() runs under the mmap lock,
+ * where files are never read: a file whose ctime changed is allowed only
+ * from the digest cache, otherwise denied (DRIFT_REASON_VERIFY_FAILED);
+ * and since overlayfs puts its real (upper) file in the mapping, a
+ * copied-up (chmod'ed) image file is not recognised there and mprotect()
+ * adding PROT_EXEC to it is denied (DRIFT_REASON_NOT_IN_IMAGE). An exec whose ELF interpreter is
+ * not allowed fails with EACCES in library mode enforce (before the point
+ * of no return). Tasks without a binding: mappings are never checked (the
+ * default policy governs execs only).
+ *
  * Permissions
  * -----------
  *
@@ -56,7 +81,10 @@
  *   Reply:   DRIFT_A_VERSION (string, module version),
  *            DRIFT_A_DEFAULT_MODE (u8), DRIFT_A_SET_NAME (string, the
  *            default set, if any), DRIFT_A_LOCKED (u8),
- *            DRIFT_A_SELFTEST (u8, 1 when the load-time self-test passed),
+ *            DRIFT_A_SELFTEST (u8, 1 when the last self-test passed),
+ *            DRIFT_A_SELFTEST_NS (u64, CLOCK_REALTIME ns of the last
+ *            self-test: at load, every selftest_interval seconds (module
+ *            parameter, default 60), and on DRIFT_CMD_SELFTEST),
  *            DRIFT_A_SET_COUNT (u32), DRIFT_A_BINDING_COUNT (u32),
  *            DRIFT_A_MEMORY (u64, bytes used by sets),
  *            DRIFT_A_EVENT_RATE (u32), DRIFT_A_EVENT_BURST (u32),
@@ -103,8 +131,13 @@
  *
  * DRIFT_CMD_BIND (do, admin)
  *   DRIFT_A_CGROUP_ID (u64, required), DRIFT_A_SET_NAME (required),
- *   DRIFT_A_MODE (u8, default DRIFT_MODE_ENFORCE), DRIFT_A_BINDING_NAME
- *   (string, default: the cgroup id in decimal), DRIFT_A_REPLACE (flag).
+ *   DRIFT_A_MODE (u8, default DRIFT_MODE_ENFORCE), DRIFT_A_LIB_MODE (u8,
+ *   the library mode; default DRIFT_MODE_OFF for a new binding, so that a
+ *   client that predates it, or a set without the image's libraries,
+ *   changes nothing; driftd sets it from its policy), DRIFT_A_BIND_FLAGS
+ *   (u32, enum drift_bind_flags, default 0), DRIFT_A_BINDING_NAME
+ *   (string, default: the cgroup id in decimal), DRIFT_A_REPLACE (flag;
+ *   a library mode or flags not given keep their current values).
  *   EEXIST if the cgroup is already bound, unless DRIFT_A_REPLACE is given,
  *   which replaces set, mode and name atomically and keeps counters and
  *   exceptions. (Not NLM_F_REPLACE: generic netlink rejects that flag for
@@ -116,12 +149,14 @@
  *   DRIFT_A_CGROUP_ID (u64, required). ENOENT if not bound.
  *
  * DRIFT_CMD_SET_MODE (do, admin)
- *   DRIFT_A_CGROUP_ID (u64, required), DRIFT_A_MODE (u8, required).
- *   Takes effect for the next exec.
+ *   DRIFT_A_CGROUP_ID (u64, required) and at least one of DRIFT_A_MODE
+ *   (u8), DRIFT_A_LIB_MODE (u8), DRIFT_A_BIND_FLAGS (u32); what is absent
+ *   stays. Takes effect for the next exec or mapping.
  *
  * DRIFT_CMD_GET_BINDING (dump, admin; or do with DRIFT_A_CGROUP_ID)
  *   One message per binding: DRIFT_A_CGROUP_ID, DRIFT_A_BINDING_NAME,
- *   DRIFT_A_SET_NAME, DRIFT_A_MODE, DRIFT_A_STATS (nested, without the
+ *   DRIFT_A_SET_NAME, DRIFT_A_MODE, DRIFT_A_LIB_MODE, DRIFT_A_BIND_FLAGS,
+ *   DRIFT_A_STATS (nested, without the
  *   global-only counters),
  *   DRIFT_A_EXCEPTIONS (nested list of DRIFT_A_EXCEPTION, each nested
  *   enum drift_exception_attr).
@@ -145,9 +180,21 @@
  *   comm before the exec), DRIFT_A_EVENT_PATH (string, the path as the
  *   container sees it; memfd files read "/memfd:NAME (deleted)"),
  *   DRIFT_A_EVENT_FILE (struct drift_file_id of the real inode),
- *   DRIFT_A_EVENT_REASON (u8), DRIFT_A_EVENT_ACTION (u8), DRIFT_A_MODE (u8),
+ *   DRIFT_A_EVENT_REASON (u8), DRIFT_A_EVENT_ACTION (u8), DRIFT_A_MODE (u8:
+ *   the mode that decided, the library mode for mappings),
+ *   DRIFT_A_EVENT_OP (u8, enum drift_op: what was checked),
  *   DRIFT_A_EVENT_SUPPRESSED (u32: events of this binding dropped by the
  *   rate limit since the previous event).
+ *   A self-test that fails after having passed sends one event with
+ *   DRIFT_REASON_SELFTEST, DRIFT_ACTION_ALLOW (execs may now run
+ *   unchecked), no binding, and a descriptive DRIFT_A_EVENT_PATH; it is
+ *   not rate limited.
+ *
+ * DRIFT_CMD_SELFTEST (do, admin)
+ *   Runs the self-test now: each hooked kernel function is called with a
+ *   sentinel argument that only an armed hook turns into EACCES. Reply:
+ *   DRIFT_A_SELFTEST (u8, 1 passed), DRIFT_A_SELFTEST_NS (u64). Counted in
+ *   DRIFT_STAT_SELFTEST_RUNS / _FAILURES.
  *   Events are rate limited per binding (token bucket, DRIFT_A_EVENT_RATE
  *   per second, DRIFT_A_EVENT_BURST); what the limit or a full queue drops
  *   is counted (DRIFT_STAT_EVENTS_SUPPRESSED, DRIFT_STAT_EVENTS_DROPPED),

@@ -96,8 +96,9 @@ static struct drift_name *name_new(const char *s, u64 cgid)
 	return n;
 }
 
-int drift_bind(u64 cgid, const char *set_name, int mode, const char *name,
-	       bool replace, struct netlink_ext_ack *extack)
+int drift_bind(u64 cgid, const char *set_name, int mode, int lib_mode,
+	       s64 flags, const char *name, bool replace,
+	       struct netlink_ext_ack *extack)
 {
 	struct drift_binding *b;
 	struct drift_set *set;
@@ -147,6 +148,10 @@ int drift_bind(u64 cgid, const char *set_name, int mode, const char *name,
 		old_set = rcu_replace_pointer(b->set, set,
 					      lockdep_is_held(&drift_mutex));
 		WRITE_ONCE(b->mode, mode);
+		if (lib_mode >= 0)
+			WRITE_ONCE(b->lib_mode, lib_mode);
+		if (flags >= 0)
+			WRITE_ONCE(b->flags, flags);
 		old_name = rcu_replace_pointer(b->name, n,
 					       lockdep_is_held(&drift_mutex));
 		drift_set_put(old_set);
@@ -162,6 +167,9 @@ int drift_bind(u64 cgid, const char *set_name, int mode, const char *name,
 	refcount_set(&b->ref, 1);
 	b->cgid = cgid;
 	b->mode = mode;
+	/* library mode off unless asked: see DRIFT_A_LIB_MODE */
+	b->lib_mode = lib_mode >= 0 ? lib_mode : DRIFT_MODE_OFF;
+	b->flags = flags >= 0 ? flags : 0;
 	drift_ratelimit_init(&b->rl);
 	drift_set_get(set);
 	RCU_INIT_POINTER(b->set, set);
@@ -208,7 +216,8 @@ int drift_unbind(u64 cgid, struct netlink_ext_ack *extack)
 	return 0;
 }
 
-int drift_set_mode(u64 cgid, int mode, struct netlink_ext_ack *extack)
+int drift_set_mode(u64 cgid, int mode, int lib_mode, s64 flags,
+		   struct netlink_ext_ack *extack)
 {
 	struct drift_binding *b;
 
@@ -216,7 +225,12 @@ int drift_set_mode(u64 cgid, int mode, struct netlink_ext_ack *extack)
 	b = binding_or_err(cgid, extack);
 	if (!b)
 		return -ENOENT;
-	WRITE_ONCE(b->mode, mode);
+	if (mode >= 0)
+		WRITE_ONCE(b->mode, mode);
+	if (lib_mode >= 0)
+		WRITE_ONCE(b->lib_mode, lib_mode);
+	if (flags >= 0)
+		WRITE_ONCE(b->flags, flags);
 	return 0;
 }
 

@@ -127,6 +127,8 @@ struct drift_binding {
 	refcount_t ref;
 	u64 cgid;
 	int mode;			/* READ_ONCE / WRITE_ONCE */
+	int lib_mode;			/* mappings; READ_ONCE / WRITE_ONCE */
+	u32 flags;			/* enum drift_bind_flags; READ_ONCE */
 	struct drift_set __rcu *set;
 	struct drift_name __rcu *name;
 	struct drift_exceptions __rcu *exc;
@@ -139,10 +141,13 @@ struct drift_binding *drift_binding_find_task(u64 *cgid);	/* RCU */
 struct drift_binding *drift_binding_lookup(u64 cgid);	/* RCU or mutex */
 bool drift_binding_tryget(struct drift_binding *b);
 void drift_binding_put(struct drift_binding *b);
-int drift_bind(u64 cgid, const char *set, int mode, const char *name,
-	       bool replace, struct netlink_ext_ack *extack);
+/* lib_mode < 0 / flags < 0: not given (new binding: off / 0; replace: keep) */
+int drift_bind(u64 cgid, const char *set, int mode, int lib_mode, s64 flags,
+	       const char *name, bool replace, struct netlink_ext_ack *extack);
 int drift_unbind(u64 cgid, struct netlink_ext_ack *extack);
-int drift_set_mode(u64 cgid, int mode, struct netlink_ext_ack *extack);
+/* each < 0: unchanged */
+int drift_set_mode(u64 cgid, int mode, int lib_mode, s64 flags,
+		   struct netlink_ext_ack *extack);
 int drift_exception_change(u64 cgid, bool add,
 			   const struct drift_exception *exc,
 			   struct netlink_ext_ack *extack);
@@ -162,17 +167,31 @@ extern bool drift_selftest_ok;
 extern siphash_key_t drift_hash_key;
 int drift_set_config(struct genl_info *info);
 
-/* ---- hook.c: the exec hook ---- */
+/* ---- hook.c: the hooks (exec, mmap, mprotect, interpreter open) ---- */
 int drift_hook_init(void);
 void drift_hook_exit(void);
 unsigned long drift_hook_missed(void);
+int drift_selftest_run(void);		/* 0 or -errno; process context */
+u64 drift_selftest_time(void);		/* CLOCK_REALTIME ns of the last run */
 
 /* ---- verdict.c: the decision ---- */
-bool drift_fast_allow(struct linux_binprm *bprm);
-int drift_decide(struct linux_binprm *bprm);	/* 0 or -EACCES, sleeps */
+/* O(1), no allocation, any context: true when @file is surely allowed */
+bool drift_fast_allow(struct file *file, int op);
+bool drift_fast_allow_nocount(struct file *file, int op);
+/* the current task's binding has library mode enforce (RCU inside) */
+bool drift_lib_enforced(void);
+#define DRIFT_DECIDE_ENFORCE_ONLY 1	/* decide only in enforce, no counts */
+/*
+ * 0 or -EACCES. Process context; sleeps (hashes) except for
+ * DRIFT_OP_MPROTECT, which runs under mmap_lock and uses the digest cache
+ * only. @hint names the file when d_path() cannot.
+ */
+int drift_decide(struct file *file, int op, const char *hint, int flags);
 
 /* ---- verify.c: content verification ---- */
 int drift_file_digest(struct file *file, struct inode *real, u8 *digest);
+/* the digest cache only: 0 and @digest, or -ENODATA; never sleeps */
+int drift_file_digest_cached(struct inode *real, u8 *digest);
 
 /* ---- event.c: events ---- */
 struct drift_event {
@@ -180,7 +199,7 @@ struct drift_event {
 	u64 time_ns;
 	u64 cgid;
 	u32 pid, ppid, uid, suppressed;
-	u8 reason, action, mode;
+	u8 reason, action, mode, op;
 	bool has_binding;
 	struct drift_file_id file;
 	char comm[TASK_COMM_LEN];
@@ -194,6 +213,7 @@ void drift_ratelimit_init(struct drift_ratelimit *rl);
 extern struct drift_ratelimit drift_default_rl;
 void drift_event_queue(struct drift_event *ev,
 		       struct drift_stats __percpu *bstats);
+void drift_event_selftest(void);
 int drift_events_init(void);
 void drift_events_exit(void);
 

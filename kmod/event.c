@@ -7,6 +7,7 @@
  * event. A full queue, an allocation failure or a group nobody listens to
  * counts events_dropped. Nothing is lost without a counter moving.
  */
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -85,6 +86,32 @@ void drift_event_queue(struct drift_event *ev,
 	 */
 	drift_count(bstats, DRIFT_STAT_EVENTS_SENT);
 	schedule_work(&event_work);
+}
+
+/*
+ * The alarm when the self-test stops proving enforcement: reason selftest,
+ * action allow (execs may be allowed unchecked), no binding. Not rate
+ * limited (it is sent once per failure streak).
+ */
+void drift_event_selftest(void)
+{
+	static const char what[] = "(self-test: hooks not effective)";
+	struct drift_event *ev;
+
+	ev = kzalloc(sizeof(*ev) + sizeof(what), GFP_KERNEL);
+	if (!ev) {
+		drift_count(drift_global_stats, DRIFT_STAT_EVENTS_DROPPED);
+		return;
+	}
+	ev->time_ns = drift_now_ns();
+	ev->pid = task_tgid_nr(current);
+	ev->reason = DRIFT_REASON_SELFTEST;
+	ev->action = DRIFT_ACTION_ALLOW;
+	ev->mode = READ_ONCE(drift_default_mode);
+	ev->op = DRIFT_OP_EXEC;
+	get_task_comm(ev->comm, current);
+	memcpy(ev->path, what, sizeof(what));
+	drift_event_queue(ev, NULL);
 }
 
 static int event_send(const struct drift_event *ev)

@@ -1,205 +1,571 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The exec hook: a kprobe on security_bprm_check(), which exec calls once
- * per binfmt pass (a "#!" script, then its interpreter). A module cannot
- * register an LSM, so the probe overrides the call instead:
+ * The hooks. A module cannot register an LSM, so drift overrides calls of
+ * four kernel functions with one ftrace_ops of its own (IPMODIFY |
+ * SAVE_REGS | PERMANENT | RECURSION):
  *
- *  - the pre-handler (preemption off) allows the common case in place
- *    (drift_fast_allow(), O(1), no allocation) and returns 0: the original
- *    function runs as if nothing happened;
- *  - otherwise it points regs->ip at drift_bprm_check_slow() and returns 1,
- *    so the call continues in our function, with the same argument, in the
- *    exec caller's process context. That function decides (it may sleep),
- *    then either returns -EACCES itself or runs the original through
- *    drift_call_original(). The pre-handler recognises that nested call by
- *    its return address (ftrace sets regs->sp to the return-address slot)
- *    and lets it through.
+ *   security_bprm_check(bprm)             every binfmt pass of an exec
+ *   security_mmap_file(file, prot, flags) mmap of a file, before mmap_lock
+ *   security_file_mprotect(vma, req, prot) mprotect, under mmap_lock (write)
+ *   open_exec(name)                       the loader opening an ELF
+ *                                         interpreter (or #! interpreter)
  *
- * A kprobe that changes regs->ip needs a post_handler so that ftrace gives
- * it IPMODIFY. drift_inflight counts tasks sent into the slow path; unload
- * unregisters the probe, waits for them, then synchronize_rcu_tasks()
- * covers the last instructions after the decrement.
+ * The callback runs with preemption off. It allows the common case in place
+ * (O(1), no allocation: drift_fast_allow()) and returns; the original runs
+ * as if nothing happened. Otherwise it points regs->ip at a module function
+ * with the same signature (drift_*_slow()), so that the call continues
+ * there, with the same arguments, in the caller's context. That function
+ * decides (exec and mmap may sleep and hash; mprotect may not hash), then
+ * either fails itself or calls the original at the start of its symbol.
+ * The callback recognises that nested call by ftrace's parent_ip: the
+ * return address of the hooked function, read by the ftrace trampoline
+ * before any callback ran, so a kretprobe or a graph tracer that rewrites
+ * the return address on the stack cannot hide it. Every call from this
+ * module's text is let through (within_module()); the module calls the
+ * hooked functions only to run the original, and for the self-test, whose
+ * sentinel arguments are recognised before that test.
  *
- * Load-time self-test: first on a module function (the probe mechanism can
- * change a result on this kernel at all), then on security_bprm_check
- * itself with a sentinel argument: only a redirected call returns -EACCES.
+ * Why not kprobes (the first version): a kprobe pre-handler only sees the
+ * stack slot of the return address (which a kretprobe registered first has
+ * already replaced), root can disarm every kprobe
+ * (/sys/kernel/debug/kprobes/enabled) without the probe knowing, and on
+ * IBT kernels kp.addr is symbol+4. A PERMANENT ftrace_ops makes
+ * "sysctl kernel.ftrace_enabled=0" fail with EBUSY and is not affected by
+ * the kprobe switch. See docs/DESIGN.md.
+ *
+ * The originals are called at the symbol's real start (which begins with
+ * ENDBR on CONFIG_X86_KERNEL_IBT kernels), never at the ftrace location
+ * (symbol+4 there): an indirect call to a non-ENDBR instruction faults on
+ * CPUs that enforce IBT. The addresses are derived at load and checked
+ * against kallsyms (sprint_symbol); the arithmetic is logged.
+ *
+ * drift_inflight counts tasks sent into a slow function; unload
+ * unregisters the ops (ftrace waits for running callbacks), waits for
+ * drift_inflight to drain, then synchronize_rcu_tasks() covers the last
+ * instructions after the decrement.
+ *
+ * Self-test: at load, periodically (selftest_interval seconds) and on
+ * DRIFT_CMD_SELFTEST, each hooked function is called with a sentinel
+ * argument that the callback redirects to a stub returning -EACCES. The
+ * first call is security_mmap_file(NULL, PROT_READ, sentinel flags), which
+ * the real LSM chain handles safely (an anonymous mapping) should the ops
+ * not fire; the others only run once that proved the ops live.
  */
+#include <linux/ftrace.h>
+#include <linux/kallsyms.h>
 #include <linux/kprobes.h>
+#include <linux/mman.h>
+#include <linux/mm_types.h>
+#include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/personality.h>
 #include <linux/ptrace.h>
+#include <linux/sched/mm.h>
+#include <linux/trace_recursion.h>
+#include <linux/uaccess.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "drift.h"
 
 #ifndef CONFIG_X86_64
-#error "drift's exec hook is implemented for x86_64 only"
+#error "drift's hooks are implemented for x86_64 only"
+#endif
+#ifndef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+#error "drift needs CONFIG_DYNAMIC_FTRACE_WITH_REGS"
 #endif
 
-typedef int (*bprm_check_fn)(struct linux_binprm *bprm);
+static unsigned int selftest_interval = 60;
+module_param(selftest_interval, uint, 0644);
+MODULE_PARM_DESC(selftest_interval,
+		 "seconds between periodic self-tests of the hooks (0: never)");
 
-static bprm_check_fn drift_orig;
-static unsigned long drift_tramp_ret;	/* return address in the trampoline */
+/*
+ * Fault injection for the tests of the self-test alarm: the callback then
+ * ignores the sentinels, exactly as if the hooks did not fire, so the
+ * sentinel calls reach the real functions (the first one is an anonymous
+ * security_mmap_file(), harmless, and the test stops there). Enforcement
+ * itself is not affected.
+ */
+static bool selftest_break;
+module_param(selftest_break, bool, 0600);
+MODULE_PARM_DESC(selftest_break,
+		 "testing only: make the self-test fail as if the hooks were gone");
+
+typedef int (*bprm_check_fn)(struct linux_binprm *bprm);
+typedef int (*mmap_file_fn)(struct file *file, unsigned long prot,
+			    unsigned long flags);
+typedef int (*file_mprotect_fn)(struct vm_area_struct *vma,
+				unsigned long reqprot, unsigned long prot);
+typedef struct file *(*open_exec_fn)(const char *name);
+
+enum { HOOK_BPRM, HOOK_MMAP, HOOK_MPROTECT, HOOK_OPEN_EXEC, NHOOKS };
+
+struct drift_hook {
+	const char *name;
+	unsigned long fentry;	/* ftrace location: the callback's ip */
+	unsigned long start;	/* symbol start: what we call */
+};
+
+static struct drift_hook hooks[NHOOKS] = {
+	[HOOK_BPRM] = { .name = "security_bprm_check" },
+	[HOOK_MMAP] = { .name = "security_mmap_file" },
+	[HOOK_MPROTECT] = { .name = "security_file_mprotect" },
+	[HOOK_OPEN_EXEC] = { .name = "open_exec" },
+};
+
 static atomic_t drift_inflight = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(drift_inflight_wq);
-static struct linux_binprm drift_selftest_bprm;
+static atomic_long_t drift_missed = ATOMIC_LONG_INIT(0);
+static bool drift_ops_registered;
 
-/* The only caller of the original function; no tail call (barrier). */
-static noinline int drift_call_original(struct linux_binprm *bprm)
+/* Self-test sentinels: only this module can pass these addresses. */
+static struct linux_binprm drift_selftest_bprm;
+static struct vm_area_struct drift_selftest_vma;
+static const char drift_selftest_name[] = "/drift-selftest/nonexistent";
+#define DRIFT_SELFTEST_MAP_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS | 0x7d000000UL)
+static struct task_struct *drift_selftest_task;	/* the task testing now */
+
+static void inflight_done(void)
 {
-	int ret = drift_orig(bprm);
+	if (atomic_dec_and_test(&drift_inflight))
+		wake_up_all(&drift_inflight_wq);
+}
+
+/*
+ * The only callers of the originals. noinline + __noclone: their text must
+ * be in this module and not be a tail call (barrier()), so that the
+ * original's return address lies in this module.
+ */
+static noinline __noclone int call_orig_bprm(struct linux_binprm *bprm)
+{
+	int ret = ((bprm_check_fn)hooks[HOOK_BPRM].start)(bprm);
 
 	barrier();
 	return ret;
 }
 
-static noinline int drift_capture_ret(struct linux_binprm *bprm)
+static noinline __noclone int call_orig_mmap(struct file *file,
+					     unsigned long prot,
+					     unsigned long flags)
 {
-	drift_tramp_ret = (unsigned long)__builtin_return_address(0);
-	return 0;
+	int ret = ((mmap_file_fn)hooks[HOOK_MMAP].start)(file, prot, flags);
+
+	barrier();
+	return ret;
 }
 
-static noinline int drift_selftest_deny(struct linux_binprm *bprm)
+static noinline __noclone int call_orig_mprotect(struct vm_area_struct *vma,
+						 unsigned long reqprot,
+						 unsigned long prot)
+{
+	int ret = ((file_mprotect_fn)hooks[HOOK_MPROTECT].start)(vma, reqprot,
+								 prot);
+
+	barrier();
+	return ret;
+}
+
+static noinline __noclone struct file *call_orig_open_exec(const char *name)
+{
+	struct file *f = ((open_exec_fn)hooks[HOOK_OPEN_EXEC].start)(name);
+
+	barrier();
+	return f;
+}
+
+/* ---- redirect targets (same signatures as the hooked functions) ---- */
+
+static noinline __noclone int drift_bprm_check_slow(struct linux_binprm *bprm)
+{
+	int ret = drift_decide(bprm->file, DRIFT_OP_EXEC, bprm->filename, 0);
+
+	if (!ret)
+		ret = call_orig_bprm(bprm);
+	inflight_done();
+	return ret;
+}
+
+static noinline __noclone int drift_mmap_file_slow(struct file *file,
+						   unsigned long prot,
+						   unsigned long flags)
+{
+	int ret = drift_decide(file, DRIFT_OP_MMAP, NULL, 0);
+
+	if (!ret)
+		ret = call_orig_mmap(file, prot, flags);
+	inflight_done();
+	return ret;
+}
+
+/* mmap_lock is held for write: drift_decide() does not hash for this op. */
+static noinline __noclone int drift_file_mprotect_slow(struct vm_area_struct *vma,
+						       unsigned long reqprot,
+						       unsigned long prot)
+{
+	int ret = drift_decide(vma->vm_file, DRIFT_OP_MPROTECT, NULL, 0);
+
+	if (!ret)
+		ret = call_orig_mprotect(vma, reqprot, prot);
+	inflight_done();
+	return ret;
+}
+
+/*
+ * The interpreter of an exec is opened before the point of no return, its
+ * mapping happens after it (a denial there kills the task with SIGSEGV).
+ * Refuse here already, in library mode enforce, so that execve() fails
+ * with EACCES. Audit mode reports at the mapping, once.
+ */
+static noinline __noclone struct file *drift_open_exec_slow(const char *name)
+{
+	struct file *file = call_orig_open_exec(name);
+
+	if (!IS_ERR(file) && !drift_fast_allow_nocount(file, DRIFT_OP_MMAP) &&
+	    drift_decide(file, DRIFT_OP_MMAP, name, DRIFT_DECIDE_ENFORCE_ONLY)) {
+		fput(file);
+		file = ERR_PTR(-EACCES);
+	}
+	inflight_done();
+	return file;
+}
+
+static noinline __noclone int drift_selftest_deny(void)
 {
 	return -EACCES;
 }
 
-static noinline int drift_bprm_check_slow(struct linux_binprm *bprm)
+static noinline __noclone struct file *drift_selftest_deny_file(void)
 {
-	int ret = drift_decide(bprm);
-
-	if (!ret)
-		ret = drift_call_original(bprm);
-	if (atomic_dec_and_test(&drift_inflight))
-		wake_up_all(&drift_inflight_wq);
-	return ret;
+	return ERR_PTR(-EACCES);
 }
 
-static int drift_pre(struct kprobe *p, struct pt_regs *regs)
-{
-	struct linux_binprm *bprm;
+/* ---- the ftrace callback ---- */
 
-	bprm = (struct linux_binprm *)regs_get_kernel_argument(regs, 0);
-	if (regs_get_kernel_stack_nth(regs, 0) == drift_tramp_ret)
-		return 0;	/* our own call of the original */
-	if (unlikely(bprm == &drift_selftest_bprm)) {
-		instruction_pointer_set(regs, (unsigned long)drift_selftest_deny);
-		return 1;
+/* Mirrors mmap_prot() (security/security.c): READ_IMPLIES_EXEC personas. */
+static bool map_is_exec(struct file *file, unsigned long prot)
+{
+	if (prot & PROT_EXEC)
+		return true;
+	/* path_noexec() is not exported */
+	return (prot & PROT_READ) &&
+	       (current->personality & READ_IMPLIES_EXEC) &&
+	       !(file->f_path.mnt->mnt_flags & MNT_NOEXEC) &&
+	       !(file->f_path.mnt->mnt_sb->s_iflags & SB_I_NOEXEC);
+}
+
+/* Returns where the call continues, or 0 to run the original. */
+static unsigned long hook_target(unsigned long ip, unsigned long parent_ip,
+				 struct pt_regs *regs, bool *slow)
+{
+	unsigned long a0 = regs_get_kernel_argument(regs, 0);
+
+	*slow = true;
+	if (ip == hooks[HOOK_MMAP].fentry) {
+		struct file *file = (struct file *)a0;
+
+		if (!file) {
+			if (regs_get_kernel_argument(regs, 2) ==
+			    DRIFT_SELFTEST_MAP_FLAGS &&
+			    current == READ_ONCE(drift_selftest_task) &&
+			    !READ_ONCE(selftest_break)) {
+				*slow = false;
+				return (unsigned long)drift_selftest_deny;
+			}
+			return 0;	/* anonymous memory: never checked */
+		}
+		if (!map_is_exec(file, regs_get_kernel_argument(regs, 1)) ||
+		    within_module(parent_ip, THIS_MODULE) ||
+		    drift_fast_allow(file, DRIFT_OP_MMAP))
+			return 0;
+		return (unsigned long)drift_mmap_file_slow;
 	}
-	if (likely(drift_fast_allow(bprm)))
-		return 0;
-	atomic_inc(&drift_inflight);
-	instruction_pointer_set(regs, (unsigned long)drift_bprm_check_slow);
-	return 1;
+	if (ip == hooks[HOOK_MPROTECT].fentry) {
+		struct vm_area_struct *vma = (struct vm_area_struct *)a0;
+
+		if (vma == &drift_selftest_vma) {
+			*slow = false;
+			return (unsigned long)drift_selftest_deny;
+		}
+		/*
+		 * only PROT_EXEC added to a file mapping (mprotect passes
+		 * the prot READ_IMPLIES_EXEC already widened)
+		 */
+		if (!(regs_get_kernel_argument(regs, 2) & PROT_EXEC) ||
+		    !vma->vm_file || (vma->vm_flags & VM_EXEC) ||
+		    within_module(parent_ip, THIS_MODULE) ||
+		    drift_fast_allow(vma->vm_file, DRIFT_OP_MPROTECT))
+			return 0;
+		return (unsigned long)drift_file_mprotect_slow;
+	}
+	if (ip == hooks[HOOK_BPRM].fentry) {
+		struct linux_binprm *bprm = (struct linux_binprm *)a0;
+
+		if (bprm == &drift_selftest_bprm) {
+			*slow = false;
+			return (unsigned long)drift_selftest_deny;
+		}
+		if (within_module(parent_ip, THIS_MODULE) ||
+		    drift_fast_allow(bprm->file, DRIFT_OP_EXEC))
+			return 0;
+		return (unsigned long)drift_bprm_check_slow;
+	}
+	if (ip == hooks[HOOK_OPEN_EXEC].fentry) {
+		if ((const char *)a0 == drift_selftest_name) {
+			*slow = false;
+			return (unsigned long)drift_selftest_deny_file;
+		}
+		if (!current->in_execve || within_module(parent_ip, THIS_MODULE) ||
+		    !drift_lib_enforced())
+			return 0;
+		return (unsigned long)drift_open_exec_slow;
+	}
+	return 0;
 }
 
-/* Never called when the pre-handler redirects; needed for IPMODIFY. */
-static void drift_post(struct kprobe *p, struct pt_regs *regs,
-		       unsigned long flags)
+static void notrace drift_ftrace_cb(unsigned long ip, unsigned long parent_ip,
+				    struct ftrace_ops *op,
+				    struct ftrace_regs *fregs)
 {
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+	unsigned long target;
+	bool slow;
+	int bit;
+
+	bit = ftrace_test_recursion_trylock(ip, parent_ip);
+	if (bit < 0) {
+		atomic_long_inc(&drift_missed);
+		return;
+	}
+	target = hook_target(ip, parent_ip, regs, &slow);
+	if (target) {
+		if (slow)
+			atomic_inc(&drift_inflight);
+		instruction_pointer_set(regs, target);
+	}
+	ftrace_test_recursion_unlock(bit);
 }
 
-static struct kprobe drift_kp = {
-	.symbol_name = "security_bprm_check",
-	.pre_handler = drift_pre,
-	.post_handler = drift_post,
+static struct ftrace_ops drift_ops = {
+	.func = drift_ftrace_cb,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
+		 FTRACE_OPS_FL_RECURSION | FTRACE_OPS_FL_PERMANENT,
 };
+
+/* ---- addresses ---- */
+
+#define ENDBR64_INSN 0xfa1e0ff3U	/* f3 0f 1e fa */
+
+/*
+ * The ftrace location of @h->name (where a kprobe on the symbol lands:
+ * symbol+4 after an ENDBR on IBT kernels, else the symbol) and the
+ * symbol's start, verified with kallsyms.
+ */
+static int hook_resolve(struct drift_hook *h)
+{
+	struct kprobe kp = { .symbol_name = h->name };
+	char sym[KSYM_SYMBOL_LEN], want[KSYM_NAME_LEN + 8];
+	unsigned long off, size;
+	u32 insn = 0;
+	char *plus;
+	int err;
+
+	/* kallsyms_lookup_name() is not exported: let kprobes resolve it */
+	err = register_kprobe(&kp);
+	if (err) {
+		pr_err("cannot resolve %s (%d)\n", h->name, err);
+		return err;
+	}
+	h->fentry = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+
+	sprint_symbol(sym, h->fentry);
+	plus = strrchr(sym, '+');
+	if (!plus || sscanf(plus, "+%lx/%lx", &off, &size) != 2 ||
+	    strncmp(sym, h->name, plus - sym) || strlen(h->name) != plus - sym) {
+		pr_err("%s: kallsyms says its ftrace location is '%s'\n",
+		       h->name, sym);
+		return -EINVAL;
+	}
+	h->start = h->fentry - off;
+	if (copy_from_kernel_nofault(&insn, (void *)h->start, sizeof(insn)))
+		return -EFAULT;
+	/* only the ENDBR before the fentry call may be skipped */
+	if (off != 0 && !(off == 4 && insn == ENDBR64_INSN)) {
+		pr_err("%s: unexpected ftrace location +%lu (first insn %08x)\n",
+		       h->name, off, insn);
+		return -EINVAL;
+	}
+	sprint_symbol(sym, h->start);
+	snprintf(want, sizeof(want), "%s+0x0/", h->name);
+	if (strncmp(sym, want, strlen(want))) {
+		pr_err("%s: its computed start is '%s'\n", h->name, sym);
+		return -EINVAL;
+	}
+	pr_info("hook %s: ftrace location %pS = start %pS + %lu (%s); originals are called at the start\n",
+		h->name, (void *)h->fentry, (void *)h->start, off,
+		insn == ENDBR64_INSN ? "ENDBR64 at start" : "no ENDBR");
+	return 0;
+}
 
 /* ---- self-test ---- */
 
-static noinline int drift_selftest_target(struct linux_binprm *bprm)
-{
-	return bprm ? 0 : 1;
-}
+static DEFINE_MUTEX(selftest_mutex);
+static u64 selftest_last_ns;
+static bool selftest_alarmed;
 
-static int drift_selftest_pre(struct kprobe *p, struct pt_regs *regs)
+/* Runs the four sentinel calls. Process context. */
+static int selftest_calls(void)
 {
-	instruction_pointer_set(regs, (unsigned long)drift_selftest_deny);
-	return 1;
-}
+	struct file *f;
+	int ret;
 
-static int selftest_mechanism(void)
-{
-	bprm_check_fn target = drift_selftest_target;
-	struct kprobe kp = {
-		.addr = (kprobe_opcode_t *)drift_selftest_target,
-		.pre_handler = drift_selftest_pre,
-		.post_handler = drift_post,
-	};
-	int err, ret;
-
-	OPTIMIZER_HIDE_VAR(target);	/* a real indirect call */
-	err = register_kprobe(&kp);
-	if (err) {
-		pr_err("self-test: cannot probe a module function (%d)\n", err);
-		return err;
-	}
-	ret = target(&drift_selftest_bprm);
-	unregister_kprobe(&kp);
+	ret = call_orig_mmap(NULL, PROT_READ, DRIFT_SELFTEST_MAP_FLAGS);
 	if (ret != -EACCES) {
-		pr_err("self-test: a kprobe cannot change a function's result on this kernel (got %d); refusing to load\n",
+		pr_err("self-test: security_mmap_file not hooked (got %d)\n",
 		       ret);
 		return -EOPNOTSUPP;
 	}
-	return 0;
-}
-
-static int selftest_hook(void)
-{
-	int ret = drift_orig(&drift_selftest_bprm);
-
+	/* the ops is live: the other sentinels cannot reach the originals */
+	ret = call_orig_bprm(&drift_selftest_bprm);
 	if (ret != -EACCES) {
-		pr_err("self-test: the security_bprm_check hook does not take effect (got %d); refusing to load\n",
+		pr_err("self-test: security_bprm_check not hooked (got %d)\n",
 		       ret);
 		return -EOPNOTSUPP;
 	}
-	return 0;
+	ret = call_orig_mprotect(&drift_selftest_vma, PROT_READ, PROT_READ);
+	if (ret != -EACCES) {
+		pr_err("self-test: security_file_mprotect not hooked (got %d)\n",
+		       ret);
+		return -EOPNOTSUPP;
+	}
+	f = call_orig_open_exec(drift_selftest_name);
+	if (IS_ERR(f) && PTR_ERR(f) == -EACCES)
+		return 0;
+	if (!IS_ERR(f))
+		fput(f);
+	pr_err("self-test: open_exec not hooked\n");
+	return -EOPNOTSUPP;
 }
 
-int drift_hook_init(void)
+int drift_selftest_run(void)
 {
 	int err;
 
-	/* Learn the trampoline's return address before the probe exists. */
-	drift_orig = drift_capture_ret;
-	drift_call_original(NULL);
-	if (!drift_tramp_ret)
-		return -EINVAL;
-
-	err = selftest_mechanism();
-	if (err)
-		return err;
-
-	err = register_kprobe(&drift_kp);
+	mutex_lock(&selftest_mutex);
+	if (!drift_ops_registered) {	/* unloading */
+		mutex_unlock(&selftest_mutex);
+		return -ENODEV;
+	}
+	WRITE_ONCE(drift_selftest_task, current);
+	err = selftest_calls();
+	WRITE_ONCE(drift_selftest_task, NULL);
+	drift_count(drift_global_stats, DRIFT_STAT_SELFTEST_RUNS);
+	WRITE_ONCE(selftest_last_ns, drift_now_ns());
 	if (err) {
-		pr_err("cannot probe security_bprm_check (%d): needs CONFIG_KPROBES and kprobes enabled\n",
-		       err);
-		return err;
+		drift_count(drift_global_stats, DRIFT_STAT_SELFTEST_FAILURES);
+		if (!selftest_alarmed) {
+			pr_crit("self-test FAILED: enforcement is no longer proven\n");
+			drift_event_selftest();
+		}
+		selftest_alarmed = true;
+		WRITE_ONCE(drift_selftest_ok, false);
+	} else {
+		if (selftest_alarmed)
+			pr_info("self-test passes again\n");
+		selftest_alarmed = false;
+		WRITE_ONCE(drift_selftest_ok, true);
 	}
-	if (kprobe_disabled(&drift_kp)) {
-		pr_err("kprobes are disabled (/sys/kernel/debug/kprobes/enabled); refusing to load\n");
-		err = -EPERM;
+	mutex_unlock(&selftest_mutex);
+	return err;
+}
+
+u64 drift_selftest_time(void)
+{
+	return READ_ONCE(selftest_last_ns);
+}
+
+static void selftest_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(selftest_work, selftest_work_fn);
+
+/*
+ * The work ticks every min(interval, 10) seconds and runs the test when
+ * the interval has passed, so a changed parameter takes effect soon.
+ */
+static void selftest_schedule(void)
+{
+	unsigned int s = READ_ONCE(selftest_interval);
+
+	schedule_delayed_work(&selftest_work, clamp(s, 1U, 10U) * HZ);
+}
+
+static void selftest_work_fn(struct work_struct *work)
+{
+	u64 s = READ_ONCE(selftest_interval);
+
+	if (s && drift_now_ns() - drift_selftest_time() >=
+	    s * NSEC_PER_SEC - NSEC_PER_SEC / 2)
+		drift_selftest_run();
+	selftest_schedule();
+}
+
+/* ---- init / exit ---- */
+
+int drift_hook_init(void)
+{
+	int i, err;
+
+	for (i = 0; i < NHOOKS; i++) {
+		err = hook_resolve(&hooks[i]);
+		if (err)
+			return err;
+		err = ftrace_set_filter_ip(&drift_ops, hooks[i].fentry, 0, 0);
+		if (err) {
+			pr_err("cannot trace %s (%d): needs dynamic ftrace\n",
+			       hooks[i].name, err);
+			goto err_filter;
+		}
+	}
+	err = register_ftrace_function(&drift_ops);
+	if (err) {
+		pr_err("cannot register the ftrace hook (%d)%s\n", err,
+		       err == -EBUSY ?
+		       ": kernel.ftrace_enabled=0, or another IPMODIFY user" :
+		       "");
+		goto err_filter;
+	}
+	drift_ops_registered = true;
+	err = drift_selftest_run();
+	if (err) {
+		pr_err("self-test failed; refusing to load\n");
 		goto err_unregister;
 	}
-	drift_orig = (bprm_check_fn)drift_kp.addr;
-	err = selftest_hook();
-	if (err)
-		goto err_unregister;
-	drift_selftest_ok = true;
-	pr_info("exec hook armed on security_bprm_check, self-test passed\n");
+	selftest_schedule();
+	pr_info("hooks armed (exec, mmap, mprotect, interpreter open), self-test passed\n");
 	return 0;
 
 err_unregister:
-	unregister_kprobe(&drift_kp);
+	drift_ops_registered = false;
+	unregister_ftrace_function(&drift_ops);
+	synchronize_rcu_tasks();
+err_filter:
+	ftrace_free_filter(&drift_ops);
 	return err;
 }
 
 void drift_hook_exit(void)
 {
-	unregister_kprobe(&drift_kp);
+	cancel_delayed_work_sync(&selftest_work);
+	mutex_lock(&selftest_mutex);
+	drift_ops_registered = false;
+	mutex_unlock(&selftest_mutex);
+	unregister_ftrace_function(&drift_ops);
 	wait_event(drift_inflight_wq, !atomic_read(&drift_inflight));
 	synchronize_rcu_tasks();
+	ftrace_free_filter(&drift_ops);
 }
 
 unsigned long drift_hook_missed(void)
 {
-	return drift_kp.nmissed;
+	return atomic_long_read(&drift_missed);
 }

@@ -72,6 +72,10 @@ static const struct nla_policy drift_policy[DRIFT_A_MAX + 1] = {
 	[DRIFT_A_EVENT_ACTION] = { .type = NLA_REJECT },
 	[DRIFT_A_EVENT_SUPPRESSED] = { .type = NLA_REJECT },
 	[DRIFT_A_REPLACE] = { .type = NLA_FLAG },
+	[DRIFT_A_LIB_MODE] = NLA_POLICY_MAX(NLA_U8, DRIFT_MODE_MAX),
+	[DRIFT_A_BIND_FLAGS] = NLA_POLICY_MASK(NLA_U32, __DRIFT_BIND_F_ALL),
+	[DRIFT_A_EVENT_OP] = { .type = NLA_REJECT },
+	[DRIFT_A_SELFTEST_NS] = { .type = NLA_REJECT },
 };
 
 /* ---- helpers ---- */
@@ -122,7 +126,9 @@ static int drift_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u8(msg, DRIFT_A_DEFAULT_MODE, drift_default_mode) ||
 	    (dset && nla_put_string(msg, DRIFT_A_SET_NAME, dset->name)) ||
 	    nla_put_u8(msg, DRIFT_A_LOCKED, drift_locked) ||
-	    nla_put_u8(msg, DRIFT_A_SELFTEST, drift_selftest_ok) ||
+	    nla_put_u8(msg, DRIFT_A_SELFTEST, READ_ONCE(drift_selftest_ok)) ||
+	    nla_put_u64_64bit(msg, DRIFT_A_SELFTEST_NS, drift_selftest_time(),
+			      DRIFT_A_PAD) ||
 	    nla_put_u32(msg, DRIFT_A_SET_COUNT, drift_set_count()) ||
 	    nla_put_u32(msg, DRIFT_A_BINDING_COUNT, drift_binding_count()) ||
 	    nla_put_u64_64bit(msg, DRIFT_A_MEMORY, drift_set_memory(),
@@ -333,11 +339,27 @@ static bool require_cgroup(struct genl_info *info, u64 *cgid)
 	return true;
 }
 
+/* Optional DRIFT_A_LIB_MODE / DRIFT_A_BIND_FLAGS: -1 when absent. */
+static int opt_lib_mode(struct genl_info *info)
+{
+	struct nlattr *a = info->attrs[DRIFT_A_LIB_MODE];
+
+	return a ? nla_get_u8(a) : -1;
+}
+
+static s64 opt_bind_flags(struct genl_info *info)
+{
+	struct nlattr *a = info->attrs[DRIFT_A_BIND_FLAGS];
+
+	return a ? (s64)nla_get_u32(a) : -1;
+}
+
 static int drift_nl_bind(struct sk_buff *skb, struct genl_info *info)
 {
 	const char *set = require_name(info, DRIFT_A_SET_NAME);
 	const char *name = NULL;
-	int mode = DRIFT_MODE_ENFORCE;
+	int mode = DRIFT_MODE_ENFORCE, lib_mode;
+	s64 flags;
 	u64 cgid;
 	int err;
 
@@ -345,10 +367,12 @@ static int drift_nl_bind(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	if (info->attrs[DRIFT_A_MODE])
 		mode = nla_get_u8(info->attrs[DRIFT_A_MODE]);
+	lib_mode = opt_lib_mode(info);
+	flags = opt_bind_flags(info);
 	if (info->attrs[DRIFT_A_BINDING_NAME])
 		name = nla_data(info->attrs[DRIFT_A_BINDING_NAME]);
 	mutex_lock(&drift_mutex);
-	err = drift_bind(cgid, set, mode, name,
+	err = drift_bind(cgid, set, mode, lib_mode, flags, name,
 			 nla_get_flag(info->attrs[DRIFT_A_REPLACE]),
 			 info->extack);
 	mutex_unlock(&drift_mutex);
@@ -370,15 +394,21 @@ static int drift_nl_unbind(struct sk_buff *skb, struct genl_info *info)
 
 static int drift_nl_set_mode(struct sk_buff *skb, struct genl_info *info)
 {
+	struct nlattr *m = info->attrs[DRIFT_A_MODE];
 	u64 cgid;
 	int err;
 
-	if (!require_cgroup(info, &cgid) ||
-	    GENL_REQ_ATTR_CHECK(info, DRIFT_A_MODE))
+	if (!require_cgroup(info, &cgid))
 		return -EINVAL;
+	if (!m && !info->attrs[DRIFT_A_LIB_MODE] &&
+	    !info->attrs[DRIFT_A_BIND_FLAGS]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "give DRIFT_A_MODE, DRIFT_A_LIB_MODE or DRIFT_A_BIND_FLAGS");
+		return -EINVAL;
+	}
 	mutex_lock(&drift_mutex);
-	err = drift_set_mode(cgid, nla_get_u8(info->attrs[DRIFT_A_MODE]),
-			     info->extack);
+	err = drift_set_mode(cgid, m ? nla_get_u8(m) : -1, opt_lib_mode(info),
+			     opt_bind_flags(info), info->extack);
 	mutex_unlock(&drift_mutex);
 	return err;
 }
@@ -428,6 +458,8 @@ static int binding_fill(struct sk_buff *skb, struct drift_binding *b,
 			   rcu_dereference_protected(b->name, true)->s) ||
 	    nla_put_string(skb, DRIFT_A_SET_NAME, set->name) ||
 	    nla_put_u8(skb, DRIFT_A_MODE, READ_ONCE(b->mode)) ||
+	    nla_put_u8(skb, DRIFT_A_LIB_MODE, READ_ONCE(b->lib_mode)) ||
+	    nla_put_u32(skb, DRIFT_A_BIND_FLAGS, READ_ONCE(b->flags)) ||
 	    drift_stats_put(skb, stats, false))
 		goto cancel;
 	list = nla_nest_start(skb, DRIFT_A_EXCEPTIONS);
@@ -570,6 +602,34 @@ static int drift_nl_exception_del(struct sk_buff *skb, struct genl_info *info)
 	return exception_change(info, false);
 }
 
+/* ---- self-test ---- */
+
+static int drift_nl_selftest(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	err = drift_selftest_run();
+	if (err == -ENODEV) {
+		nlmsg_free(msg);
+		NL_SET_ERR_MSG(info->extack, "module is unloading");
+		return err;
+	}
+	hdr = reply_put(msg, info, DRIFT_CMD_SELFTEST);
+	if (!hdr || nla_put_u8(msg, DRIFT_A_SELFTEST, !err) ||
+	    nla_put_u64_64bit(msg, DRIFT_A_SELFTEST_NS, drift_selftest_time(),
+			      DRIFT_A_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
 /* ---- events ---- */
 
 int drift_event_fill(struct sk_buff *skb, const struct drift_event *ev)
@@ -593,6 +653,7 @@ int drift_event_fill(struct sk_buff *skb, const struct drift_event *ev)
 	    nla_put_u8(skb, DRIFT_A_EVENT_REASON, ev->reason) ||
 	    nla_put_u8(skb, DRIFT_A_EVENT_ACTION, ev->action) ||
 	    nla_put_u8(skb, DRIFT_A_MODE, ev->mode) ||
+	    nla_put_u8(skb, DRIFT_A_EVENT_OP, ev->op) ||
 	    nla_put_u32(skb, DRIFT_A_EVENT_SUPPRESSED, ev->suppressed)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -631,6 +692,7 @@ static const struct genl_ops drift_ops[] = {
 	},
 	ADMIN_OP(DRIFT_CMD_EXCEPTION_ADD, drift_nl_exception_add),
 	ADMIN_OP(DRIFT_CMD_EXCEPTION_DEL, drift_nl_exception_del),
+	ADMIN_OP(DRIFT_CMD_SELFTEST, drift_nl_selftest),
 };
 
 static const struct genl_multicast_group drift_mcgrps[] = {

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The decision for one exec. drift_fast_allow() runs in the kprobe
+ * The decision for one exec (DRIFT_OP_EXEC, the binding's mode) or one
+ * executable file mapping (DRIFT_OP_MMAP / DRIFT_OP_MPROTECT, the
+ * binding's library mode). drift_fast_allow() runs in the ftrace callback
  * (preemption off): it only recognises the common case, a file of the
  * image, without allocating, in O(1). Everything else goes to
- * drift_decide(), which runs in the exec caller's process context and may
- * sleep: exceptions, content verification, reasons, counters and events.
+ * drift_decide(), which runs in the caller's process context: exceptions,
+ * content verification, reasons, counters and events.
  */
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/mm_types.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <uapi/linux/magic.h>
@@ -49,19 +52,88 @@ static bool entry_matches(const struct drift_entry *e,
 	return true;
 }
 
+/*
+ * Counters by operation: mappings (mmap, mprotect) count in MAPS_*, where
+ * an exception or a content match is an allow.
+ */
+static enum drift_stat_attr op_stat(int op, enum drift_stat_attr i)
+{
+	if (op == DRIFT_OP_EXEC)
+		return i;
+	switch (i) {
+	case DRIFT_STAT_EXECS_CHECKED:
+		return DRIFT_STAT_MAPS_CHECKED;
+	case DRIFT_STAT_EXECS_AUDITED:
+		return DRIFT_STAT_MAPS_AUDITED;
+	case DRIFT_STAT_EXECS_DENIED:
+		return DRIFT_STAT_MAPS_DENIED;
+	case DRIFT_STAT_EXECS_ALLOWED:
+	case DRIFT_STAT_EXECS_VERIFIED:
+	case DRIFT_STAT_EXECS_EXCEPTED:
+		return DRIFT_STAT_MAPS_ALLOWED;
+	default:
+		return i;
+	}
+}
+
 static void count2(struct drift_stats __percpu *b, enum drift_stat_attr i)
 {
 	drift_count(drift_global_stats, i);
 	drift_count(b, i);
 }
 
-bool drift_fast_allow(struct linux_binprm *bprm)
+static void count_op(struct drift_stats __percpu *b, int op,
+		     enum drift_stat_attr i)
+{
+	count2(b, op_stat(op, i));
+}
+
+static void count_fast(bool count, struct drift_stats __percpu *b, int op,
+		       enum drift_stat_attr i)
+{
+	if (count)
+		count_op(b, op, i);
+}
+
+/*
+ * Whether @e allows @op: an entry flagged DRIFT_FILE_F_MAP_ONLY (an ELF
+ * object without an execute bit) may be mapped, but an exec of it is
+ * decided as if it were absent.
+ */
+static bool entry_usable(const struct drift_entry *e, int op)
+{
+	return e && !(op == DRIFT_OP_EXEC && (e->flags & DRIFT_FILE_F_MAP_ONLY));
+}
+
+/*
+ * Mappings that library mode never denies: the executable being exec'd
+ * (its mapping by the ELF loader is decided by the exec check), files that
+ * are not regular (device memory, /dev/zero, which is anonymous memory),
+ * and fileless files unless the binding asks for them. Returns true when
+ * the mapping is allowed for one of these reasons.
+ */
+static bool map_exempt(struct file *file, const struct inode *real,
+		       int op, u32 bflags)
+{
+	struct mm_struct *mm = current->mm;
+
+	if (!S_ISREG(real->i_mode))
+		return true;
+	if (op == DRIFT_OP_MMAP && current->in_execve && mm &&
+	    file == rcu_access_pointer(mm->exe_file))
+		return true;
+	return real->i_nlink == 0 && !(bflags & DRIFT_BIND_F_FILELESS_MAP);
+}
+
+/* @count: false for a pre-check whose op is counted later (open_exec) */
+static bool fast_allow(struct file *file, int op, bool count)
 {
 	struct drift_stats __percpu *bstats = NULL;
 	const struct drift_entry *e;
 	struct drift_binding *b;
 	struct drift_set *set;
 	bool ctime_changed = false, allow = false;
+	struct inode *real;
 	struct drift_id id;
 	u64 cgid;
 	int mode;
@@ -70,8 +142,14 @@ bool drift_fast_allow(struct linux_binprm *bprm)
 	b = drift_binding_find_task(&cgid);
 	if (b) {
 		mode = READ_ONCE(b->mode);
+		if (op != DRIFT_OP_EXEC)
+			mode = READ_ONCE(b->lib_mode);
 		set = rcu_dereference(b->set);
-		bstats = b->stats;
+		bstats = count ? b->stats : NULL;
+	} else if (op != DRIFT_OP_EXEC) {
+		/* mappings are governed by bindings only */
+		allow = true;
+		goto out;
 	} else {
 		mode = READ_ONCE(drift_default_mode);
 		set = rcu_dereference(drift_default_set);
@@ -83,17 +161,24 @@ bool drift_fast_allow(struct linux_binprm *bprm)
 		}
 	}
 	if (mode == DRIFT_MODE_OFF) {
-		count2(bstats, DRIFT_STAT_EXECS_ALLOWED);
+		count_fast(count, bstats, op, DRIFT_STAT_EXECS_ALLOWED);
+		allow = true;
+		goto out;
+	}
+	real = drift_real_inode(file->f_path.dentry);
+	if (op != DRIFT_OP_EXEC && map_exempt(file, real, op, READ_ONCE(b->flags))) {
+		count_fast(count, bstats, op, DRIFT_STAT_EXECS_CHECKED);
+		count_fast(count, bstats, op, DRIFT_STAT_EXECS_ALLOWED);
 		allow = true;
 		goto out;
 	}
 	if (!set)
 		goto out;
-	file_identity(drift_real_inode(bprm->file->f_path.dentry), &id);
+	file_identity(real, &id);
 	e = drift_table_lookup(rcu_dereference(set->table), id.dev, id.ino);
-	if (e && entry_matches(e, &id, &ctime_changed)) {
-		count2(bstats, DRIFT_STAT_EXECS_CHECKED);
-		count2(bstats, DRIFT_STAT_EXECS_ALLOWED);
+	if (entry_usable(e, op) && entry_matches(e, &id, &ctime_changed)) {
+		count_fast(count, bstats, op, DRIFT_STAT_EXECS_CHECKED);
+		count_fast(count, bstats, op, DRIFT_STAT_EXECS_ALLOWED);
 		allow = true;
 	}
 out:
@@ -101,37 +186,66 @@ out:
 	return allow;
 }
 
+bool drift_fast_allow(struct file *file, int op)
+{
+	return fast_allow(file, op, true);
+}
+
+bool drift_fast_allow_nocount(struct file *file, int op)
+{
+	return fast_allow(file, op, false);
+}
+
+bool drift_lib_enforced(void)
+{
+	struct drift_binding *b;
+	bool ret;
+	u64 cgid;
+
+	rcu_read_lock();
+	b = drift_binding_find_task(&cgid);
+	ret = b && READ_ONCE(b->lib_mode) == DRIFT_MODE_ENFORCE;
+	rcu_read_unlock();
+	return ret;
+}
+
 /* Everything the slow path learns under RCU. */
 struct drift_look {
 	struct drift_binding *b;	/* referenced, or NULL */
 	struct drift_set *set;		/* referenced, or NULL */
 	u64 cgid;
-	int mode;
-	bool in_set, ctime_changed, copied_up, excepted;
+	int mode;			/* exec or library mode, by op */
+	u32 bflags;
+	bool in_set, ctime_changed, copied_up, excepted, exempt;
 	bool has_digest;		/* @digest: the image file's content */
 	u8 digest[DRIFT_SHA256_LEN];
 	char binding[DRIFT_NAME_MAX];
 	char set_name[DRIFT_NAME_MAX];
 };
 
-static void look_up(struct linux_binprm *bprm, struct inode *real,
+static void look_up(struct file *file, int op, struct inode *real,
 		    const struct drift_id *id, const char *path,
 		    struct drift_look *l)
 {
-	struct inode *ovl = file_inode(bprm->file);
+	struct inode *ovl = file_inode(file);
 	const struct drift_set_table *t = NULL;
 	const struct drift_entry *e;
 	struct drift_binding *b;
-	struct drift_set *set;
+	struct drift_set *set = NULL;
 
 	rcu_read_lock();
 	b = drift_binding_find_task(&l->cgid);
 	if (b && drift_binding_tryget(b)) {
 		l->b = b;
 		l->mode = READ_ONCE(b->mode);
+		if (op != DRIFT_OP_EXEC)
+			l->mode = READ_ONCE(b->lib_mode);
+		l->bflags = READ_ONCE(b->flags);
 		set = rcu_dereference(b->set);
 		strscpy(l->binding, rcu_dereference(b->name)->s,
 			sizeof(l->binding));
+	} else if (op != DRIFT_OP_EXEC) {
+		l->mode = DRIFT_MODE_OFF;	/* mappings: bindings only */
 	} else {
 		l->mode = READ_ONCE(drift_default_mode);
 		set = rcu_dereference(drift_default_set);
@@ -141,20 +255,30 @@ static void look_up(struct linux_binprm *bprm, struct inode *real,
 		strscpy(l->set_name, set->name, sizeof(l->set_name));
 		t = rcu_dereference(set->table);
 	}
-	if (l->mode == DRIFT_MODE_OFF || !t)
+	if (l->mode == DRIFT_MODE_OFF)
+		goto out;
+	if (op != DRIFT_OP_EXEC && map_exempt(file, real, op, l->bflags)) {
+		l->exempt = true;
+		goto out;
+	}
+	if (!t)
 		goto out;
 
 	e = drift_table_lookup(t, id->dev, id->ino);
-	if (e) {
+	if (!entry_usable(e, op))
+		e = NULL;
+	else
 		l->in_set = entry_matches(e, id, &l->ctime_changed);
-	} else if (ovl->i_sb->s_magic == OVERLAYFS_SUPER_MAGIC &&
-		   ovl->i_ino != real->i_ino) {
+	if (!e && ovl->i_sb->s_magic == OVERLAYFS_SUPER_MAGIC &&
+	    ovl->i_ino != real->i_ino) {
 		/*
 		 * A copied-up file of a samefs overlay keeps the inode number
 		 * of its lower origin: an image file that was changed, in its
 		 * content or only in its metadata (chmod copies it all up).
 		 */
 		e = drift_table_lookup(t, id->dev, ovl->i_ino);
+		if (!entry_usable(e, op))
+			e = NULL;
 		l->copied_up = e;
 	}
 	if (e && !l->in_set && (l->ctime_changed || l->copied_up) &&
@@ -170,7 +294,7 @@ out:
 	rcu_read_unlock();
 }
 
-static void emit_event(struct linux_binprm *bprm, const struct drift_look *l,
+static void emit_event(int op, const struct drift_look *l,
 		       const struct drift_id *id, const char *path,
 		       int reason, int action)
 {
@@ -189,8 +313,6 @@ static void emit_event(struct linux_binprm *bprm, const struct drift_look *l,
 		count2(bstats, DRIFT_STAT_EVENTS_SUPPRESSED);
 		return;
 	}
-	if (!path)
-		path = bprm->filename;
 	ev = kzalloc(sizeof(*ev) + strlen(path) + 1, GFP_KERNEL);
 	if (!ev) {
 		count2(bstats, DRIFT_STAT_EVENTS_DROPPED);
@@ -207,6 +329,7 @@ static void emit_event(struct linux_binprm *bprm, const struct drift_look *l,
 	ev->reason = reason;
 	ev->action = action;
 	ev->mode = l->mode;
+	ev->op = op;
 	ev->has_binding = l->b;
 	get_task_comm(ev->comm, current);
 	strscpy(ev->binding, l->binding, sizeof(ev->binding));
@@ -222,10 +345,18 @@ static void emit_event(struct linux_binprm *bprm, const struct drift_look *l,
 	drift_event_queue(ev, bstats);
 }
 
-/* Returns 0 (allow) or -EACCES. Process context, may sleep. */
-int drift_decide(struct linux_binprm *bprm)
+/*
+ * Returns 0 (allow) or -EACCES. Process context; may sleep, but for
+ * DRIFT_OP_MPROTECT (mmap_lock held for write) it never hashes: a file that
+ * needs content verification is decided from the digest cache, else denied
+ * (verify_failed). With DRIFT_DECIDE_ENFORCE_ONLY (the interpreter open of
+ * an exec) it decides only in enforce mode and counts only denials: the
+ * mapping that follows counts the rest.
+ */
+int drift_decide(struct file *file, int op, const char *hint, int flags)
 {
-	struct inode *real = drift_real_inode(bprm->file->f_path.dentry);
+	struct inode *real = drift_real_inode(file->f_path.dentry);
+	bool enforce_only = flags & DRIFT_DECIDE_ENFORCE_ONLY;
 	struct drift_stats __percpu *bstats;
 	struct drift_look l = { };
 	bool fileless, verified = false;
@@ -237,44 +368,54 @@ int drift_decide(struct linux_binprm *bprm)
 
 	pathbuf = kmalloc(PATH_MAX, GFP_KERNEL);
 	if (pathbuf) {
-		char *p = d_path(&bprm->file->f_path, pathbuf, PATH_MAX);
+		char *p = d_path(&file->f_path, pathbuf, PATH_MAX);
 
 		if (!IS_ERR(p))
 			path = p;
 	}
 	file_identity(real, &id);
 	fileless = real->i_nlink == 0;
-	look_up(bprm, real, &id, path, &l);
+	look_up(file, op, real, &id, path, &l);
 	bstats = l.b ? l.b->stats : NULL;
 
+	if (enforce_only && l.mode != DRIFT_MODE_ENFORCE)
+		goto out;
 	if (l.mode == DRIFT_MODE_OFF) {
 		if (l.b)
-			count2(bstats, DRIFT_STAT_EXECS_ALLOWED);
-		else
+			count_op(bstats, op, DRIFT_STAT_EXECS_ALLOWED);
+		else if (op == DRIFT_OP_EXEC)
 			drift_count(drift_global_stats,
 				    DRIFT_STAT_EXECS_UNGOVERNED);
 		goto out;
 	}
-	count2(bstats, DRIFT_STAT_EXECS_CHECKED);
-	if (l.in_set) {
-		count2(bstats, DRIFT_STAT_EXECS_ALLOWED);
+	if (!enforce_only)
+		count_op(bstats, op, DRIFT_STAT_EXECS_CHECKED);
+	if (l.in_set || l.exempt) {
+		if (!enforce_only)
+			count_op(bstats, op, DRIFT_STAT_EXECS_ALLOWED);
 		goto out;
 	}
 	if (l.excepted) {
-		count2(bstats, DRIFT_STAT_EXECS_EXCEPTED);
+		if (!enforce_only)
+			count_op(bstats, op, DRIFT_STAT_EXECS_EXCEPTED);
 		goto out;
 	}
 	if (l.has_digest && !fileless && S_ISREG(real->i_mode)) {
 		u8 digest[DRIFT_SHA256_LEN];
-		int err = drift_file_digest(bprm->file, real, digest);
+		int err;
 
+		if (op == DRIFT_OP_MPROTECT)
+			err = drift_file_digest_cached(real, digest);
+		else
+			err = drift_file_digest(file, real, digest);
 		if (!err)
 			verified = !memcmp(digest, l.digest, DRIFT_SHA256_LEN);
 		else if (err != -EFBIG)
 			verify_err = err;
 	}
 	if (verified) {
-		count2(bstats, DRIFT_STAT_EXECS_VERIFIED);
+		if (!enforce_only)
+			count_op(bstats, op, DRIFT_STAT_EXECS_VERIFIED);
 		goto out;
 	}
 
@@ -292,12 +433,15 @@ int drift_decide(struct linux_binprm *bprm)
 		count2(bstats, DRIFT_STAT_VERIFY_ERRORS);
 	if (l.mode == DRIFT_MODE_ENFORCE) {
 		action = DRIFT_ACTION_DENY;
-		count2(bstats, DRIFT_STAT_EXECS_DENIED);
+		if (enforce_only)
+			count_op(bstats, op, DRIFT_STAT_EXECS_CHECKED);
+		count_op(bstats, op, DRIFT_STAT_EXECS_DENIED);
 	} else {
 		action = DRIFT_ACTION_AUDIT;
-		count2(bstats, DRIFT_STAT_EXECS_AUDITED);
+		count_op(bstats, op, DRIFT_STAT_EXECS_AUDITED);
 	}
-	emit_event(bprm, &l, &id, path, reason, action);
+	emit_event(op, &l, &id, path ? path : (hint ? hint : "?"), reason,
+		   action);
 	if (action == DRIFT_ACTION_DENY)
 		ret = -EACCES;
 out:

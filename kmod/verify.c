@@ -97,6 +97,28 @@ static int hash_file(struct file *file, loff_t size, u8 *digest)
 }
 
 /*
+ * The digest cache alone, for callers that must not read the file (the
+ * mprotect hook runs under mmap_lock). 0 and @digest on a hit, else
+ * -ENODATA. Never sleeps.
+ */
+int drift_file_digest_cached(struct inode *real, u8 *digest)
+{
+	struct digest_cache_entry key = { .valid = true };
+	struct digest_cache_entry *slot;
+	int err = -ENODATA;
+
+	cache_key(&key, real);
+	slot = &digest_cache[cache_slot(&key)];
+	spin_lock(&digest_cache_lock);
+	if (cache_same(slot, &key)) {
+		memcpy(digest, slot->digest, DRIFT_SHA256_LEN);
+		err = 0;
+	}
+	spin_unlock(&digest_cache_lock);
+	return err;
+}
+
+/*
  * SHA-256 of the file being executed. @real is its real (data) inode.
  * Returns 0, -EFBIG (too large to verify) or an I/O error. Sleeps.
  */

@@ -36,7 +36,7 @@ _driftctl()
 	done
 
 	case $prev in
-	--mode) COMPREPLY=($(compgen -W "off audit enforce" -- "$cur")); return ;;
+	--mode|--lib-mode|--lib) COMPREPLY=($(compgen -W "off audit enforce" -- "$cur")); return ;;
 	--set) COMPREPLY=($(compgen -W "$(_driftctl_sets)" -- "$cur")); return ;;
 	--from-list|--file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--from-dir|--path) COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -44,7 +44,7 @@ _driftctl()
 	esac
 
 	if [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "--json status sets bindings containers set bind unbind mode default exception lock unlock monitor report" -- "$cur"))
+		COMPREPLY=($(compgen -W "--json status sets bindings containers set bind unbind mode default exception lock unlock selftest monitor report" -- "$cur"))
 		return
 	fi
 	local nargs=$((cword - ci - 1))	# words after the command
@@ -63,7 +63,7 @@ _driftctl()
 		fi ;;
 	bind)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--mode --name --replace" -- "$cur"))
+			COMPREPLY=($(compgen -W "--mode --lib-mode --fileless-map --name --replace" -- "$cur"))
 		elif ((nargs == 0)); then
 			COMPREPLY=($(_driftctl_cgroups "$cur"))
 		elif ((nargs == 1)); then
@@ -72,7 +72,9 @@ _driftctl()
 	unbind)
 		((nargs == 0)) && COMPREPLY=($(_driftctl_cgroups "$cur")) ;;
 	mode)
-		if ((nargs == 0)); then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--lib --fileless-map --no-fileless-map" -- "$cur"))
+		elif ((nargs == 0)); then
 			COMPREPLY=($(_driftctl_cgroups "$cur"))
 		elif ((nargs == 1)); then
 			COMPREPLY=($(compgen -W "off audit enforce" -- "$cur"))

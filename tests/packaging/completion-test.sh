@@ -34,6 +34,11 @@ ask off audit enforce -- driftctl mode id:5 ""
 ask enforce -- driftctl bind /sys/fs/cgroup x --mode en
 ask img-a img-b -- driftctl bind /sys/fs/cgroup/x ""
 ask --mode --name --replace -- driftctl bind /x y --
+ask --lib-mode --fileless-map -- driftctl bind /x y --
+ask audit -- driftctl bind /x y --lib-mode au
+ask --lib --fileless-map --no-fileless-map -- driftctl mode id:5 --
+ask enforce -- driftctl mode id:5 --lib enf
+ask selftest -- driftctl self
 ask add del -- driftctl exception ""
 ask --file --path -- driftctl exception add id:1 --
 ask --count --timeout -- driftctl --json monitor --

@@ -199,10 +199,42 @@ START_TEST(t_bind_mode)
 	ck_assert_int_eq(req.cmd, CTL_MODE);
 	ck_assert_int_eq(req.mode, DRIFT_MODE_ENFORCE);
 	ck_assert_str_eq(req.cgroup, "c1");
+	ck_assert_int_eq(req.lib_mode, -1);
+	ck_assert_int_eq(req.bind_flags, -1);
 	USAGE("mode", "c1");
 	USAGE("mode", "c1", "ENFORCE2");
 	USAGE("mode", "c1", "audit", "x");
 	USAGE("mode");
+
+	/* library mode and the fileless-map flag */
+	OK("bind", "c1", "img", "--lib-mode", "enforce", "--fileless-map");
+	ck_assert_int_eq(req.mode, -1);
+	ck_assert_int_eq(req.lib_mode, DRIFT_MODE_ENFORCE);
+	ck_assert_int_eq(req.bind_flags, DRIFT_BIND_F_FILELESS_MAP);
+	OK("bind", "c1", "img");
+	ck_assert_int_eq(req.lib_mode, -1);
+	ck_assert_int_eq(req.bind_flags, -1);
+	USAGE("bind", "c1", "img", "--lib-mode", "on");
+	USAGE("bind", "c1", "img", "--lib-mode");
+	OK("mode", "c1", "--lib", "audit");
+	ck_assert_int_eq(req.mode, -1);
+	ck_assert_int_eq(req.lib_mode, DRIFT_MODE_AUDIT);
+	ck_assert_str_eq(req.cgroup, "c1");
+	OK("mode", "c1", "enforce", "--lib", "off", "--no-fileless-map");
+	ck_assert_int_eq(req.mode, DRIFT_MODE_ENFORCE);
+	ck_assert_int_eq(req.lib_mode, DRIFT_MODE_OFF);
+	ck_assert_int_eq(req.bind_flags, 0);
+	OK("mode", "ns:shop", "--fileless-map");
+	ck_assert_int_eq(req.bind_flags, DRIFT_BIND_F_FILELESS_MAP);
+	USAGE("mode", "c1", "--lib", "bogus");
+	USAGE("mode", "--lib", "audit");
+	USAGE("mode", "c1", "audit", "x", "--lib", "off");
+
+	OK("selftest");
+	ck_assert_int_eq(req.cmd, CTL_SELFTEST);
+	OK("selftest", "--json");
+	ck_assert(req.json);
+	USAGE("selftest", "now");
 }
 END_TEST
 

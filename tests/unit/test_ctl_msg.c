@@ -196,7 +196,7 @@ START_TEST(t_names)
 	ck_assert_ptr_null(msg_set_begin(buf, sizeof(buf), FAM, NULL, 0));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(msg_bind(buf, sizeof(buf), FAM, 1, "s", -1, "", false));
+	ck_assert_ptr_null(msg_bind(buf, sizeof(buf), FAM, 1, "s", -1, -1, -1, "", false));
 	ck_assert_int_eq(errno, EINVAL);
 	/* buffers too small even for the headers, or for one attribute */
 	errno = 0;
@@ -214,7 +214,7 @@ START_TEST(t_bind)
 	struct nlmsghdr *nlh;
 	struct attrs at;
 
-	nlh = msg_bind(buf, sizeof(buf), FAM, 77, "img", -1, NULL, false);
+	nlh = msg_bind(buf, sizeof(buf), FAM, 77, "img", -1, -1, -1, NULL, false);
 	check_msg(nlh, DRIFT_CMD_BIND, 0, &at);
 	ck_assert_int_eq(at.n, 2);
 	ck_assert_ptr_null(at.tb[DRIFT_A_REPLACE]);
@@ -223,8 +223,8 @@ START_TEST(t_bind)
 	ck_assert_ptr_null(at.tb[DRIFT_A_MODE]);
 	ck_assert_ptr_null(at.tb[DRIFT_A_BINDING_NAME]);
 
-	nlh = msg_bind(buf, sizeof(buf), FAM, 78, "img", DRIFT_MODE_AUDIT,
-		       "web", true);
+	nlh = msg_bind(buf, sizeof(buf), FAM, 78, "img", DRIFT_MODE_AUDIT, -1,
+		       -1, "web", true);
 	/* DRIFT_A_REPLACE (a flag), not NLM_F_REPLACE: genetlink refuses
 	 * that nlmsg flag for new families */
 	check_msg(nlh, DRIFT_CMD_BIND, 0, &at);
@@ -234,18 +234,43 @@ START_TEST(t_bind)
 	check_u8(&at, DRIFT_A_MODE, DRIFT_MODE_AUDIT);
 	check_str(&at, DRIFT_A_BINDING_NAME, "web");
 
-	nlh = msg_bind(buf, sizeof(buf), FAM, 78, "img", DRIFT_MODE_OFF,
-		       NULL, false);
+	nlh = msg_bind(buf, sizeof(buf), FAM, 78, "img", DRIFT_MODE_OFF, -1,
+		       -1, NULL, false);
 	check_msg(nlh, DRIFT_CMD_BIND, 0, &at);
 	check_u8(&at, DRIFT_A_MODE, DRIFT_MODE_OFF);
+	ck_assert_ptr_null(at.tb[DRIFT_A_LIB_MODE]);
+	ck_assert_ptr_null(at.tb[DRIFT_A_BIND_FLAGS]);
+
+	/* library mode and flags */
+	nlh = msg_bind(buf, sizeof(buf), FAM, 79, "img", DRIFT_MODE_ENFORCE,
+		       DRIFT_MODE_AUDIT, DRIFT_BIND_F_FILELESS_MAP, NULL, false);
+	check_msg(nlh, DRIFT_CMD_BIND, 0, &at);
+	ck_assert_int_eq(at.n, 5);
+	check_u8(&at, DRIFT_A_LIB_MODE, DRIFT_MODE_AUDIT);
+	ck_assert_ptr_nonnull(at.tb[DRIFT_A_BIND_FLAGS]);
+	ck_assert_uint_eq(mnl_attr_get_u32(at.tb[DRIFT_A_BIND_FLAGS]),
+			  DRIFT_BIND_F_FILELESS_MAP);
+	nlh = msg_bind(buf, sizeof(buf), FAM, 79, "img", -1, -1, 0, NULL,
+		       false);
+	check_msg(nlh, DRIFT_CMD_BIND, 0, &at);
+	ck_assert_uint_eq(mnl_attr_get_u32(at.tb[DRIFT_A_BIND_FLAGS]), 0);
+	errno = 0;
+	ck_assert_ptr_null(msg_bind(buf, sizeof(buf), FAM, 1, "s", -1,
+				    DRIFT_MODE_MAX + 1, -1, NULL, false));
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_ptr_null(msg_bind(buf, sizeof(buf), FAM, 1, "s", -1, -1,
+				    (int64_t)__DRIFT_BIND_F_ALL + 1, NULL,
+				    false));
+	ck_assert_int_eq(errno, EINVAL);
 
 	errno = 0;
 	ck_assert_ptr_null(msg_bind(buf, sizeof(buf), FAM, 1, "s",
-				    DRIFT_MODE_MAX + 1, NULL, false));
+				    DRIFT_MODE_MAX + 1, -1, -1, NULL, false));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(msg_bind(buf, sizeof(buf), FAM, 1, NULL, 0, NULL,
-				    false));
+	ck_assert_ptr_null(msg_bind(buf, sizeof(buf), FAM, 1, NULL, 0, -1, -1,
+				    NULL, false));
 	ck_assert_int_eq(errno, EINVAL);
 
 	nlh = msg_unbind(buf, sizeof(buf), FAM, 99);
@@ -253,16 +278,34 @@ START_TEST(t_bind)
 	ck_assert_int_eq(at.n, 1);
 	check_u64(&at, DRIFT_A_CGROUP_ID, 99);
 
-	nlh = msg_set_mode(buf, sizeof(buf), FAM, 5, DRIFT_MODE_ENFORCE);
+	nlh = msg_set_mode(buf, sizeof(buf), FAM, 5, DRIFT_MODE_ENFORCE, -1, -1);
 	check_msg(nlh, DRIFT_CMD_SET_MODE, 0, &at);
+	ck_assert_int_eq(at.n, 2);
 	check_u64(&at, DRIFT_A_CGROUP_ID, 5);
 	check_u8(&at, DRIFT_A_MODE, DRIFT_MODE_ENFORCE);
+	/* the library mode alone, or the flags alone */
+	nlh = msg_set_mode(buf, sizeof(buf), FAM, 5, -1, DRIFT_MODE_ENFORCE, -1);
+	check_msg(nlh, DRIFT_CMD_SET_MODE, 0, &at);
+	ck_assert_int_eq(at.n, 2);
+	ck_assert_ptr_null(at.tb[DRIFT_A_MODE]);
+	check_u8(&at, DRIFT_A_LIB_MODE, DRIFT_MODE_ENFORCE);
+	nlh = msg_set_mode(buf, sizeof(buf), FAM, 5, -1, -1, 0);
+	check_msg(nlh, DRIFT_CMD_SET_MODE, 0, &at);
+	ck_assert_int_eq(at.n, 2);
+	ck_assert_uint_eq(mnl_attr_get_u32(at.tb[DRIFT_A_BIND_FLAGS]), 0);
 	errno = 0;
-	ck_assert_ptr_null(msg_set_mode(buf, sizeof(buf), FAM, 5, -1));
+	ck_assert_ptr_null(msg_set_mode(buf, sizeof(buf), FAM, 5, -1, -1, -1));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(msg_set_mode(buf, sizeof(buf), FAM, 5, 3));
+	ck_assert_ptr_null(msg_set_mode(buf, sizeof(buf), FAM, 5, 3, -1, -1));
 	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_ptr_null(msg_set_mode(buf, sizeof(buf), FAM, 5, -1, 3, -1));
+	ck_assert_int_eq(errno, EINVAL);
+
+	nlh = msg_selftest(buf, sizeof(buf), FAM);
+	check_msg(nlh, DRIFT_CMD_SELFTEST, 0, &at);
+	ck_assert_int_eq(at.n, 0);
 }
 END_TEST
 

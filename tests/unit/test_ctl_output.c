@@ -304,9 +304,11 @@ START_TEST(t_bindings)
 	};
 	struct binding_info b[2] = {
 		{ .has_cgid = true, .cgid = 23, .name = "ct1", .set = "img1",
-		  .mode = DRIFT_MODE_ENFORCE, .excs = ex, .nexcs = 3 },
+		  .mode = DRIFT_MODE_ENFORCE, .lib_mode = DRIFT_MODE_AUDIT,
+		  .has_flags = true, .flags = DRIFT_BIND_F_FILELESS_MAP,
+		  .excs = ex, .nexcs = 3 },
 		{ .has_cgid = true, .cgid = UINT64_MAX, .name = "\x1b]0;pwn\a",
-		  .set = NULL, .mode = -1 },
+		  .set = NULL, .mode = -1, .lib_mode = -1 },
 	};
 	json_object *o, *a, *e, *x;
 
@@ -321,6 +323,8 @@ START_TEST(t_bindings)
 	ck_assert_str_eq(get_str(x, "name"), "ct1");
 	ck_assert_str_eq(get_str(x, "set"), "img1");
 	ck_assert_str_eq(get_str(x, "mode"), "enforce");
+	ck_assert_str_eq(get_str(x, "lib_mode"), "audit");
+	ck_assert(json_object_get_boolean(get(x, "fileless_map")));
 	ck_assert_uint_eq(get_u64(get(x, "stats"), "execs_checked"), 10);
 	e = get(x, "exceptions");
 	ck_assert_uint_eq(json_object_array_length(e), 3);
@@ -337,6 +341,8 @@ START_TEST(t_bindings)
 	ck_assert_uint_eq(get_u64(x, "cgroup_id"), UINT64_MAX);
 	ck_assert_str_eq(get_str(x, "name"), "\x1b]0;pwn\a");
 	ck_assert(is_null(x, "set"));
+	ck_assert(is_null(x, "lib_mode"));
+	ck_assert(is_null(x, "fileless_map"));
 	json_object_put(o);
 
 	drift_buf_reset(&out);
@@ -345,6 +351,8 @@ START_TEST(t_bindings)
 	assert_clean_text(out.data, out.len);
 	ck_assert_ptr_nonnull(strstr(out.data, "path:/opt/"));
 	ck_assert_ptr_nonnull(strstr(out.data, "file:0:40/19"));
+	ck_assert_ptr_nonnull(strstr(out.data, " LIB "));
+	ck_assert_ptr_nonnull(strstr(out.data, "audit,fileless-map"));
 }
 END_TEST
 
@@ -361,11 +369,12 @@ START_TEST(t_event)
 		.file = { .ino = 27, .dev_major = 0, .dev_minor = 40 },
 		.reason = DRIFT_REASON_NOT_IN_IMAGE,
 		.action = DRIFT_ACTION_DENY, .mode = DRIFT_MODE_ENFORCE,
+		.op = DRIFT_OP_MMAP,
 		.has_suppressed = true, .suppressed = 0,
 	};
 	static const char *keys[] = { "time_ns", "cgroup_id", "binding", "set",
 		"pid", "ppid", "uid", "comm", "path", "dev", "ino", "reason",
-		"action", "mode", "suppressed" };
+		"action", "mode", "op", "suppressed" };
 	json_object *o;
 
 	ck_assert_int_eq(render_event(&ev, true, &out), 0);
@@ -373,7 +382,7 @@ START_TEST(t_event)
 	ck_assert_uint_eq(count_char(out.data, out.len, '\n'), 1);
 	ck_assert_int_eq(out.data[out.len - 1], '\n');
 	o = parse_json(out.data, out.len - 1);
-	ck_assert_int_eq(json_object_object_length(o), 15);
+	ck_assert_int_eq(json_object_object_length(o), 16);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		get(o, keys[i]);
 	ck_assert_uint_eq(get_u64(o, "time_ns"), 1795429688501859770ULL);
@@ -386,12 +395,13 @@ START_TEST(t_event)
 	ck_assert_str_eq(get_str(o, "reason"), "not_in_image");
 	ck_assert_str_eq(get_str(o, "action"), "deny");
 	ck_assert_str_eq(get_str(o, "mode"), "enforce");
+	ck_assert_str_eq(get_str(o, "op"), "mmap");
 	ck_assert_uint_eq(get_u64(o, "suppressed"), 0);
 	json_object_put(o);
 
 	drift_buf_reset(&out);
 	ck_assert_int_eq(render_event(&ev, false, &out), 0);
-	ck_assert_str_eq(out.data, "2026-11-23T10:28:08.501859Z deny "
+	ck_assert_str_eq(out.data, "2026-11-23T10:28:08.501859Z deny op=mmap "
 			 "reason=not_in_image mode=enforce binding=ct1 set=img1 "
 			 "cgroup=23 pid=213 ppid=210 uid=0 comm=sh "
 			 "path=/tmp/c/busybox dev=0:40 ino=27\n");
@@ -405,7 +415,7 @@ START_TEST(t_event_hostile)
 		.has_cgid = true, .cgid = 1,
 		.comm = "a\"b\\c\nd\x1b[2J",
 		.path = "/tmp/\xff\xfe bad utf8 \xc3\x28 \x7f\r\n/x",
-		.reason = 99, .action = -1, .mode = 200,
+		.reason = 99, .action = -1, .mode = 200, .op = 77,
 	};
 	json_object *o;
 
@@ -422,6 +432,7 @@ START_TEST(t_event_hostile)
 	/* unknown enum values stay numbers */
 	ck_assert_uint_eq(get_u64(o, "reason"), 99);
 	ck_assert_uint_eq(get_u64(o, "mode"), 200);
+	ck_assert_uint_eq(get_u64(o, "op"), 77);
 	json_object_put(o);
 
 	drift_buf_reset(&out);

@@ -56,6 +56,7 @@ static struct nlmsghdr *status_msg(void)
 	mnl_attr_put_strz(nlh, DRIFT_A_SET_NAME, "base");
 	mnl_attr_put_u8(nlh, DRIFT_A_LOCKED, 1);
 	mnl_attr_put_u8(nlh, DRIFT_A_SELFTEST, 1);
+	mnl_attr_put_u64(nlh, DRIFT_A_SELFTEST_NS, 1795429688501859770ULL);
 	mnl_attr_put_u32(nlh, DRIFT_A_SET_COUNT, 3);
 	mnl_attr_put_u32(nlh, DRIFT_A_BINDING_COUNT, 4);
 	mnl_attr_put_u64(nlh, DRIFT_A_MEMORY, 123456789);
@@ -76,6 +77,8 @@ START_TEST(t_status)
 	ck_assert_str_eq(st.default_set, "base");
 	ck_assert_int_eq(st.locked, 1);
 	ck_assert_int_eq(st.selftest, 1);
+	ck_assert(st.has_selftest_ns &&
+		  st.selftest_ns == 1795429688501859770ULL);
 	ck_assert(st.has_sets && st.sets == 3);
 	ck_assert(st.has_bindings && st.bindings == 4);
 	ck_assert(st.has_memory && st.memory == 123456789);
@@ -96,6 +99,7 @@ START_TEST(t_status)
 	ck_assert_int_eq(st.default_mode, -1);
 	ck_assert_int_eq(st.locked, -1);
 	ck_assert_int_eq(st.selftest, -1);
+	ck_assert(!st.has_selftest_ns);
 	ck_assert(!st.has_sets && !st.has_memory);
 	status_free(&st);
 }
@@ -254,6 +258,8 @@ static struct nlmsghdr *binding_msg(int nexc)
 	mnl_attr_put_strz(nlh, DRIFT_A_BINDING_NAME, "ct1");
 	mnl_attr_put_strz(nlh, DRIFT_A_SET_NAME, "img1");
 	mnl_attr_put_u8(nlh, DRIFT_A_MODE, DRIFT_MODE_ENFORCE);
+	mnl_attr_put_u8(nlh, DRIFT_A_LIB_MODE, DRIFT_MODE_AUDIT);
+	mnl_attr_put_u32(nlh, DRIFT_A_BIND_FLAGS, DRIFT_BIND_F_FILELESS_MAP);
 	put_stats(nlh, 0);
 	l = mnl_attr_nest_start(nlh, DRIFT_A_EXCEPTIONS);
 	for (int i = 0; i < nexc; i++) {
@@ -284,6 +290,8 @@ START_TEST(t_binding)
 	ck_assert_str_eq(bi.name, "ct1");
 	ck_assert_str_eq(bi.set, "img1");
 	ck_assert_int_eq(bi.mode, DRIFT_MODE_ENFORCE);
+	ck_assert_int_eq(bi.lib_mode, DRIFT_MODE_AUDIT);
+	ck_assert(bi.has_flags && bi.flags == DRIFT_BIND_F_FILELESS_MAP);
 	ck_assert_uint_eq(bi.nexcs, DRIFT_MAX_EXCEPTIONS);
 	ck_assert_int_eq(bi.excs[0].type, DRIFT_EXC_PATH_PREFIX);
 	ck_assert_str_eq(bi.excs[0].path, "/opt/");
@@ -376,6 +384,7 @@ START_TEST(t_event)
 	mnl_attr_put_u8(nlh, DRIFT_A_EVENT_REASON, DRIFT_REASON_FILELESS);
 	mnl_attr_put_u8(nlh, DRIFT_A_EVENT_ACTION, DRIFT_ACTION_DENY);
 	mnl_attr_put_u8(nlh, DRIFT_A_MODE, DRIFT_MODE_ENFORCE);
+	mnl_attr_put_u8(nlh, DRIFT_A_EVENT_OP, DRIFT_OP_MPROTECT);
 	mnl_attr_put_u32(nlh, DRIFT_A_EVENT_SUPPRESSED, 5);
 	ck_assert_int_eq(parse_event(nlh, &ev), 0);
 	ck_assert(ev.has_time && ev.time_ns == 1795429688501859770ULL);
@@ -391,6 +400,7 @@ START_TEST(t_event)
 	ck_assert_int_eq(ev.reason, DRIFT_REASON_FILELESS);
 	ck_assert_int_eq(ev.action, DRIFT_ACTION_DENY);
 	ck_assert_int_eq(ev.mode, DRIFT_MODE_ENFORCE);
+	ck_assert_int_eq(ev.op, DRIFT_OP_MPROTECT);
 	ck_assert(ev.has_suppressed && ev.suppressed == 5);
 	event_free(&ev);
 
@@ -402,6 +412,7 @@ START_TEST(t_event)
 	ck_assert_int_eq(ev.reason, -1);
 	ck_assert_int_eq(ev.action, -1);
 	ck_assert_int_eq(ev.mode, -1);
+	ck_assert_int_eq(ev.op, -1);
 	ck_assert(!ev.has_file && !ev.has_pid);
 	event_free(&ev);
 
