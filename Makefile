@@ -79,7 +79,7 @@ bench: all
 # build/kmod-$(DEBUG_KVER)/, kmod/drift.ko (stock) is left alone.
 DEBUG_MEM ?= 3072
 DEBUG_TIMEOUT ?= 10800
-DEBUG_TEST_TIMEOUT ?= 1500
+DEBUG_TEST_TIMEOUT ?= 3000
 DEBUG_TIME_SCALE ?= 5
 DEBUG_KO = $(CURDIR)/build/kmod-$(DEBUG_KVER)/kmod/drift.ko
 DEBUG_GUEST = tests/vm/run-guest --kver $(DEBUG_KVER) --module $(DEBUG_KO) --mem $(DEBUG_MEM)
