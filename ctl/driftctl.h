@@ -57,6 +57,7 @@ enum ctl_cmd {
 	CTL_EXC_DEL,
 	CTL_LOCK,
 	CTL_UNLOCK,
+	CTL_SEAL,
 	CTL_MONITOR,
 	CTL_CONTAINERS,
 };
@@ -78,6 +79,7 @@ struct ctl_req {
 	const char *name;	/* bind --name */
 	int mode;		/* enum drift_mode, -1 when not given */
 	bool replace;		/* bind --replace */
+	const char *root;	/* bind --root DIR */
 
 	/* set load */
 	bool no_hash;
@@ -206,7 +208,7 @@ struct nlmsghdr *msg_get_set(void *buf, size_t size, uint16_t family,
 /* mode < 0: not sent; name NULL: not sent */
 struct nlmsghdr *msg_bind(void *buf, size_t size, uint16_t family,
 			  uint64_t cgid, const char *set, int mode,
-			  const char *name, bool replace);
+			  const char *name, bool replace, int root_fd);
 struct nlmsghdr *msg_unbind(void *buf, size_t size, uint16_t family,
 			    uint64_t cgid);
 struct nlmsghdr *msg_set_mode(void *buf, size_t size, uint16_t family,
@@ -224,6 +226,7 @@ struct config_req {
 	int mode;		/* -1: not sent */
 	const char *set;	/* NULL: not sent; "" clears */
 	int locked;		/* -1: not sent */
+	int sealed;		/* -1: not sent */
 	bool has_rate, has_burst;
 	uint32_t rate, burst;
 };
@@ -242,6 +245,9 @@ struct status_info {
 	int default_mode;	/* -1 if absent */
 	char *default_set;	/* NULL if none */
 	int locked, selftest;	/* -1 if absent */
+	int sealed;		/* -1 if absent */
+	bool has_staging;
+	uint32_t staging;	/* sets being loaded */
 	bool has_sets, has_bindings, has_memory, has_rate, has_burst;
 	uint32_t sets, bindings, rate, burst;
 	uint64_t memory;
@@ -388,6 +394,7 @@ int cmd_mode(const struct ctl_req *req);
 int cmd_exception(const struct ctl_req *req);
 int cmd_default(const struct ctl_req *req);
 int cmd_lock(const struct ctl_req *req);
+int cmd_seal(const struct ctl_req *req);
 int cmd_monitor(const struct ctl_req *req);
 int cmd_containers(const struct ctl_req *req);
 

@@ -1,6 +1,9 @@
 /*
  * driftd: after start-up driftd keeps only what it needs:
  *   CAP_NET_ADMIN       drift netlink commands and the events group,
+ *   CAP_SYS_ADMIN       the same: drift.ko also wants it for every change
+ *                       and for the events group (a network pod has
+ *                       CAP_NET_ADMIN only),
  *   CAP_SYS_PTRACE      /proc/<pid>/mountinfo, /proc/<pid>/root of containers,
  *   CAP_DAC_READ_SEARCH reading (hashing) image files whatever their mode.
  * Everything else is dropped from the effective, permitted, inheritable
@@ -16,8 +19,9 @@
 
 int privs_drop(void)
 {
-	static const cap_value_t keep[] = { CAP_NET_ADMIN, CAP_SYS_PTRACE,
-					    CAP_DAC_READ_SEARCH };
+	static const cap_value_t keep[] = { CAP_NET_ADMIN, CAP_SYS_ADMIN,
+					    CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
+	const int nkeep = (int)(sizeof(keep) / sizeof(keep[0]));
 	cap_value_t c;
 	cap_t caps;
 	int ret = 0;
@@ -41,8 +45,8 @@ int privs_drop(void)
 	caps = cap_init();
 	if (!caps)
 		return -ENOMEM;
-	if (cap_set_flag(caps, CAP_PERMITTED, 3, keep, CAP_SET) != 0 ||
-	    cap_set_flag(caps, CAP_EFFECTIVE, 3, keep, CAP_SET) != 0 ||
+	if (cap_set_flag(caps, CAP_PERMITTED, nkeep, keep, CAP_SET) != 0 ||
+	    cap_set_flag(caps, CAP_EFFECTIVE, nkeep, keep, CAP_SET) != 0 ||
 	    cap_set_proc(caps) != 0) {
 		ret = -errno;
 		log_err("dropping capabilities: %s", strerror(errno));

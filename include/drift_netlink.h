@@ -332,6 +332,7 @@ enum drift_attr {
 	DRIFT_A_ROOT_FD,		/* u32, a directory fd */
 	DRIFT_A_SEALED,			/* u8, 0 or 1 */
 	DRIFT_A_SELFTEST_NS,		/* u64, CLOCK_REALTIME ns */
+	DRIFT_A_STAGING_COUNT,		/* u32, sets being loaded */
 	__DRIFT_A_MAX
 };
 

@@ -165,7 +165,7 @@ static void look_up(struct linux_binprm *bprm, struct inode *real,
 	if (!l->in_set && l->b)
 		l->excepted = drift_exception_match(rcu_dereference(l->b->exc),
 						    id->dev, id->ino, id->gen,
-						    path);
+						    &id->ctime);
 out:
 	rcu_read_unlock();
 }
@@ -246,6 +246,9 @@ int drift_decide(struct linux_binprm *bprm)
 	fileless = real->i_nlink == 0;
 	look_up(bprm, real, &id, path, &l);
 	bstats = l.b ? l.b->stats : NULL;
+	if (l.b && l.mode != DRIFT_MODE_OFF && !l.in_set && !l.excepted)
+		l.excepted = drift_exception_match_path(l.b,
+							&bprm->file->f_path);
 
 	if (l.mode == DRIFT_MODE_OFF) {
 		if (l.b)
