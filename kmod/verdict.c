@@ -228,7 +228,7 @@ int drift_decide(struct linux_binprm *bprm)
 	struct inode *real = drift_real_inode(bprm->file->f_path.dentry);
 	struct drift_stats __percpu *bstats;
 	struct drift_look l = { };
-	bool fileless, verified = false;
+	bool fileless, verified = false, writable = false;
 	const char *path = NULL;
 	int verify_err = 0;
 	struct drift_id id;
@@ -273,6 +273,8 @@ int drift_decide(struct linux_binprm *bprm)
 
 		if (!err)
 			verified = !memcmp(digest, l.digest, DRIFT_SHA256_LEN);
+		else if (err == -ETXTBSY)
+			writable = true;
 		else if (err != -EFBIG)
 			verify_err = err;
 	}
@@ -285,6 +287,8 @@ int drift_decide(struct linux_binprm *bprm)
 		reason = DRIFT_REASON_NO_SET;
 	else if (fileless)
 		reason = DRIFT_REASON_FILELESS;
+	else if (writable)
+		reason = DRIFT_REASON_WRITABLE;
 	else if (verify_err)
 		reason = DRIFT_REASON_VERIFY_FAILED;
 	else if (l.ctime_changed || l.copied_up)

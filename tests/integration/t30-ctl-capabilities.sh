@@ -80,7 +80,7 @@ for where in "$cg" "$cg/sub"; do
 	assert_match "extack for a governed caller" "cgroup drift governs" "$out"
 done
 r2=$(stat_global refused)
-assert_eq "refused counted (governed)" $((2 * ${#cmds[@]})) $((r2 - r1))
+assert_eq "refused counted (governed)" $((2 * (${#cmds[@]} + 1))) $((r2 - r1))
 
 # nothing changed; the same commands work from the host as root
 assert_eq "binding mode" audit "$(binding_json c1 | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["mode"])')"

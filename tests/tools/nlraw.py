@@ -71,9 +71,12 @@ class Sock:
                 if t == NLMSG_ERROR:
                     err = -struct.unpack_from("=i", msg)[0]
                     ext = ""
-                    # capped ack: nlmsgerr + the request header only
+                    # nlmsgerr: error, the request (only its header when
+                    # capped), then the extack attributes
                     if fl & 0x200:
-                        a = attrs(msg[4 + 16:])
+                        skip = 16 if fl & 0x100 else \
+                            struct.unpack_from("=I", msg, 4)[0]
+                        a = attrs(msg[4 + ((skip + 3) & ~3):])
                         if NLMSGERR_ATTR_MSG in a:
                             ext = a[NLMSGERR_ATTR_MSG].rstrip(b"\0").decode()
                     return err, ext, reply
