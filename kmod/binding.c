@@ -202,9 +202,11 @@ static int bind_sealed_check(struct drift_binding *b, struct cgroup *cg,
 	}
 	gov = governing_binding(cg);
 	if (gov)
-		return drift_refuse(extack, "sealed: the cgroup is inside a bound cgroup; a nested binding could loosen it");
+		return drift_refuse(extack,
+				    "sealed: the cgroup is inside a bound cgroup; a nested binding could loosen it");
 	if (mode < READ_ONCE(drift_default_mode))
-		return drift_refuse(extack, "sealed: a new binding's mode cannot be below the default mode");
+		return drift_refuse(extack,
+				    "sealed: a new binding's mode cannot be below the default mode");
 	return 0;
 }
 
@@ -345,7 +347,8 @@ int drift_unbind(u64 cgid, struct netlink_ext_ack *extack)
 	if (!b)
 		return -ENOENT;
 	if (drift_sealed)
-		return drift_refuse(extack, "sealed: bindings cannot be removed until the module is reloaded");
+		return drift_refuse(extack,
+				    "sealed: bindings cannot be removed until the module is reloaded");
 	binding_remove(b);
 	return 0;
 }
@@ -388,7 +391,8 @@ int drift_exception_change(u64 cgid, bool add,
 	if (!b)
 		return -ENOENT;
 	if (add && drift_sealed)
-		return drift_refuse(extack, "sealed: exceptions cannot be added until the module is reloaded");
+		return drift_refuse(extack,
+				    "sealed: exceptions cannot be added until the module is reloaded");
 	if (add && exc->type == DRIFT_EXC_PATH_PREFIX &&
 	    !rcu_access_pointer(b->root)) {
 		/* d_path() in the task's root could be steered (chroot). */

@@ -37,7 +37,8 @@ static int config_sealed_check(struct nlattr **a, struct drift_set *old,
 	if (mode < drift_default_mode)
 		return drift_refuse(extack, "sealed: the default mode can only be raised");
 	if (old && set != old)
-		return drift_refuse(extack, "sealed: the default set cannot be replaced or cleared");
+		return drift_refuse(extack,
+				    "sealed: the default set cannot be replaced or cleared");
 	if ((a[DRIFT_A_EVENT_RATE] &&
 	     nla_get_u32(a[DRIFT_A_EVENT_RATE]) < drift_event_rate) ||
 	    (a[DRIFT_A_EVENT_BURST] &&

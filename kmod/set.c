@@ -159,7 +159,8 @@ static struct drift_staging_area *staging_mine(const char *name, u32 portid,
 	struct drift_staging_area *s = staging_find(name);
 
 	if (!s || s->portid != portid) {
-		NL_SET_ERR_MSG(extack, "no load of this set in progress on this socket (SET_BEGIN first)");
+		NL_SET_ERR_MSG(extack,
+			       "no load of this set in progress on this socket (SET_BEGIN first)");
 		return NULL;
 	}
 	return s;
