@@ -19,7 +19,7 @@ static const char usage_all[] =
 "                    (FILE... | --from-list LISTFILE | --from-dir DIR)\n"
 "  driftctl set del NAME\n"
 "  driftctl bind CGROUP SET [--mode off|audit|enforce] [--lib-mode MODE]\n"
-"                    [--fileless-map] [--name NAME] [--replace]\n"
+"                    [--fileless-map] [--name NAME] [--replace] [--root DIR]\n"
 "  driftctl unbind CGROUP\n"
 "  driftctl mode CGROUP|ns:NAMESPACE [MODE] [--lib MODE]\n"
 "                    [--fileless-map|--no-fileless-map]\n"
@@ -28,13 +28,15 @@ static const char usage_all[] =
 "  driftctl exception add|del CGROUP (--file PATH | --path PREFIX)\n"
 "  driftctl lock | unlock\n"
 "  driftctl [--json] selftest\n"
+"  driftctl seal\n"
 "  driftctl [--json] monitor [--count N] [--timeout SECONDS]\n"
 "  driftctl [--json] report [--since DURATION] [--events FILE]\n"
 "  driftctl help [COMMAND]  |  driftctl COMMAND --help  |  driftctl --version\n"
 "\n"
 "CGROUP is a cgroup v2 path (absolute, or relative to /sys/fs/cgroup),\n"
 "id:NUMBER, or ct:CONTAINER (a container driftd governs: id, name or id\n"
-"prefix). Every command but status needs CAP_NET_ADMIN.\n"
+"prefix). Every command but status needs CAP_NET_ADMIN; every changing\n"
+"command also CAP_SYS_ADMIN and a cgroup drift does not govern.\n"
 "Exit codes: 0 ok, 1 refused by the kernel, 2 usage, 3 module not loaded,\n"
 "4 permission denied, 5 not found.\n";
 
@@ -92,7 +94,7 @@ static const struct topic topics[] = {
 	{ "bind",
 "usage: driftctl bind CGROUP SET [--mode off|audit|enforce]\n"
 "                    [--lib-mode off|audit|enforce] [--fileless-map]\n"
-"                    [--name NAME] [--replace]\n"
+"                    [--name NAME] [--replace] [--root DIR]\n"
 "\n"
 "Governs CGROUP (and its descendants without a binding of their own) with\n"
 "SET. The mode (exec) defaults to enforce. --lib-mode governs executable\n"
@@ -102,8 +104,12 @@ static const struct topic topics[] = {
 "deleted files (denied as fileless in library mode enforce; without it\n"
 "they are allowed and counted). --name labels the binding in events\n"
 "(default: the cgroup id). --replace changes set, mode and name of an\n"
-"existing binding atomically, keeping its counters and exceptions (and its\n"
-"library mode and --fileless-map unless given).\n" },
+"existing binding atomically, keeping its counters and exceptions (its\n"
+"library mode and --fileless-map unless given, and its root unless --root\n"
+"is given). --root DIR is the container's root\n"
+"directory (its rootfs as the host sees it): path exceptions are matched\n"
+"as seen from it, so a chroot inside the container cannot steer them; a\n"
+"binding without a root accepts no path exceptions.\n" },
 	{ "unbind",
 "usage: driftctl unbind CGROUP\n"
 "\n"
@@ -139,15 +145,26 @@ static const struct topic topics[] = {
 	{ "exception",
 "usage: driftctl exception add|del CGROUP (--file PATH | --path PREFIX)\n"
 "\n"
-"Allows one file (--file: identified now by device, inode and generation)\n"
-"or every path under a prefix as the container sees it (--path: '/opt/x/'\n"
-"matches everything below that directory, '/opt/x' that path and below)\n"
-"for the binding of CGROUP.\n" },
+"Allows one file (--file: identified now by device, inode, generation and\n"
+"ctime, so it stops matching once the file is rewritten, chmod'ed or\n"
+"renamed) or every path under a prefix as seen from the container's root\n"
+"given at bind --root (--path: '/opt/x/' matches everything below that\n"
+"directory, '/opt/x' that path and below) for the binding of CGROUP.\n"
+"A binding without a root refuses path exceptions.\n" },
 	{ "lock",
 "usage: driftctl lock | unlock\n"
 "\n"
 "lock keeps the module in memory: rmmod fails with EBUSY until 'driftctl\n"
 "unlock'.\n" },
+	{ "seal",
+"usage: driftctl seal\n"
+"\n"
+"Seals the module: until it is unloaded, it accepts only changes that\n"
+"tighten enforcement (raising modes, new bindings of ungoverned cgroups,\n"
+"new sets, deleting exceptions, lock). Unbind, lowering a mode, adding an\n"
+"exception, replacing or deleting a set in use, changing the default set,\n"
+"unlock and unseal fail with exit code 4. With lock, the seal lasts until\n"
+"reboot.\n" },
 	{ "monitor",
 "usage: driftctl [--json] monitor [--count N] [--timeout SECONDS]\n"
 "\n"
@@ -221,6 +238,7 @@ const char *ctl_cmd_topic(enum ctl_cmd cmd)
 	case CTL_DEFAULT: return "default";
 	case CTL_EXC_ADD: case CTL_EXC_DEL: return "exception";
 	case CTL_LOCK: case CTL_UNLOCK: return "lock";
+	case CTL_SEAL: return "seal";
 	case CTL_MONITOR: return "monitor";
 	case CTL_REPORT: return "report";
 	case CTL_SELFTEST: return "selftest";
@@ -481,12 +499,13 @@ static int parse_bind(struct ctl_req *req, int argc, char **argv,
 		{ "fileless-map", no_argument, NULL, 'F' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "replace", no_argument, NULL, 'r' },
+		{ "root", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, ":m:l:FN:rh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:l:FN:rR:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			ret = parse_mode(err, "bind", optarg, &req->mode);
@@ -509,6 +528,12 @@ static int parse_bind(struct ctl_req *req, int argc, char **argv,
 			break;
 		case 'r':
 			req->replace = true;
+			break;
+		case 'R':
+			if (!*optarg)
+				return usage_err(err, "bind", "--root needs a "
+						 "directory");
+			req->root = optarg;
 			break;
 		case 'h':
 			req->cmd = CTL_HELP;
@@ -849,6 +874,7 @@ static const struct cmd_word words[] = {
 	{ "exception", CTL_EXC_ADD },
 	{ "lock", CTL_LOCK },
 	{ "unlock", CTL_UNLOCK },
+	{ "seal", CTL_SEAL },
 	{ "monitor", CTL_MONITOR },
 	{ "report", CTL_REPORT },
 	{ "selftest", CTL_SELFTEST },
@@ -916,6 +942,7 @@ int ctl_parse_args(int argc, char **argv, struct ctl_req *req,
 	case CTL_LOCK:
 	case CTL_UNLOCK:
 	case CTL_SELFTEST:
+	case CTL_SEAL:
 		ret = parse_simple(req, argc, argv, ctl_cmd_topic(w->cmd),
 				   w->cmd == CTL_STATUS ||
 				   w->cmd == CTL_CONTAINERS ||

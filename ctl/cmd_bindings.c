@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /* driftctl bindings, bind, unbind, mode, exception add|del */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "driftctl.h"
 #include "fileid.h"
@@ -145,17 +147,37 @@ static int prepare(const struct ctl_req *req, struct nl *nl, uint64_t *cgid)
 int cmd_bind(const struct ctl_req *req)
 {
 	struct nlmsghdr *nlh;
+	int root_fd = -1;
 	uint64_t cgid;
 	struct nl nl;
 	int ret;
 
+	if (req->root) {
+		/* the kernel takes the directory itself, not its name */
+		root_fd = open(req->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root_fd < 0) {
+			struct drift_buf p = DRIFT_BUF_INIT;
+
+			ret = -errno;
+			drift_text_escape(&p, req->root);
+			fprintf(stderr, "driftctl: bind: --root %s: %s\n",
+				p.data ? p.data : "", strerror(-ret));
+			drift_buf_free(&p);
+			return ret == -ENOENT ? EXIT_NOTFOUND : EXIT_USAGE;
+		}
+	}
 	ret = prepare(req, &nl, &cgid);
-	if (ret)
+	if (ret) {
+		if (root_fd >= 0)
+			close(root_fd);
 		return ret;
+	}
 	nlh = msg_bind(nl.sbuf, NL_SEND_BUF, nl.family, cgid, req->set,
 		       req->mode, req->lib_mode, req->bind_flags, req->name,
-		       req->replace);
+		       req->replace, root_fd);
 	ret = nlh ? nl_request(&nl, nlh, NULL, NULL) : -errno;
+	if (root_fd >= 0)
+		close(root_fd);
 	if (ret) {
 		int code = ctl_fail(&nl, "bind", ret);
 

@@ -32,6 +32,7 @@ int cmd_default(const struct ctl_req *req)
 		.mode = req->mode,
 		.set = req->no_set ? "" : req->set,
 		.locked = -1,
+		.sealed = -1,
 		.has_rate = req->has_rate,
 		.has_burst = req->has_burst,
 		.rate = req->rate,
@@ -54,8 +55,18 @@ int cmd_lock(const struct ctl_req *req)
 	struct config_req cfg = {
 		.mode = -1,
 		.locked = req->cmd == CTL_LOCK,
+		.sealed = -1,
 	};
 	int err;
 
 	return set_config(&cfg, req->cmd == CTL_LOCK ? "lock" : "unlock", &err);
+}
+
+int cmd_seal(const struct ctl_req *req)
+{
+	struct config_req cfg = { .mode = -1, .locked = -1, .sealed = 1 };
+	int err;
+
+	(void)req;
+	return set_config(&cfg, "seal", &err);
 }

@@ -107,7 +107,7 @@ static int real_path_test(struct nl *nl, const char **what)
 	*what = "binding the sentinel cgroup";
 	ret = simple_req(nl, msg_bind(nl->sbuf, NL_SEND_BUF, nl->family, cgid,
 				      set, DRIFT_MODE_ENFORCE, -1, -1, set,
-				      false));
+				      false, -1));
 	if (ret)
 		goto out;
 	bound = true;

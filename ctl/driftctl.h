@@ -57,6 +57,7 @@ enum ctl_cmd {
 	CTL_EXC_DEL,
 	CTL_LOCK,
 	CTL_UNLOCK,
+	CTL_SEAL,
 	CTL_MONITOR,
 	CTL_CONTAINERS,
 	CTL_REPORT,
@@ -82,6 +83,7 @@ struct ctl_req {
 	int lib_mode;		/* --lib-mode / --lib, -1 when not given */
 	int64_t bind_flags;	/* DRIFT_A_BIND_FLAGS, -1 when not given */
 	bool replace;		/* bind --replace */
+	const char *root;	/* bind --root DIR */
 
 	/* set load */
 	bool no_hash;
@@ -217,7 +219,7 @@ struct nlmsghdr *msg_get_set(void *buf, size_t size, uint16_t family,
 struct nlmsghdr *msg_bind(void *buf, size_t size, uint16_t family,
 			  uint64_t cgid, const char *set, int mode,
 			  int lib_mode, int64_t flags, const char *name,
-			  bool replace);
+			  bool replace, int root_fd);
 struct nlmsghdr *msg_unbind(void *buf, size_t size, uint16_t family,
 			    uint64_t cgid);
 /* each < 0: not sent; at least one must be given */
@@ -238,6 +240,7 @@ struct config_req {
 	int mode;		/* -1: not sent */
 	const char *set;	/* NULL: not sent; "" clears */
 	int locked;		/* -1: not sent */
+	int sealed;		/* -1: not sent */
 	bool has_rate, has_burst;
 	uint32_t rate, burst;
 };
@@ -258,6 +261,9 @@ struct status_info {
 	int locked, selftest;	/* -1 if absent */
 	bool has_selftest_ns;
 	uint64_t selftest_ns;	/* last self-test, CLOCK_REALTIME */
+	int sealed;		/* -1 if absent */
+	bool has_staging;
+	uint32_t staging;	/* sets being loaded */
 	bool has_sets, has_bindings, has_memory, has_rate, has_burst;
 	uint32_t sets, bindings, rate, burst;
 	uint64_t memory;
@@ -409,6 +415,7 @@ int cmd_mode(const struct ctl_req *req);
 int cmd_exception(const struct ctl_req *req);
 int cmd_default(const struct ctl_req *req);
 int cmd_lock(const struct ctl_req *req);
+int cmd_seal(const struct ctl_req *req);
 int cmd_monitor(const struct ctl_req *req);
 int cmd_containers(const struct ctl_req *req);
 int cmd_report(const struct ctl_req *req);

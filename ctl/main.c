@@ -30,8 +30,10 @@ static const char *hint_for(int err)
 	switch (err) {
 	case -EPERM:
 	case -EACCES:
-		return "permission denied: needs CAP_NET_ADMIN in the initial "
-		       "user namespace (run as root)";
+		return "permission denied (changes need CAP_NET_ADMIN and "
+		       "CAP_SYS_ADMIN in the initial user namespace, from a "
+		       "cgroup drift does not govern, and a sealed module "
+		       "accepts only tightening)";
 	default:
 		return NULL;
 	}
@@ -180,6 +182,7 @@ static int run(const struct ctl_req *req)
 	case CTL_EXC_DEL: return cmd_exception(req);
 	case CTL_LOCK:
 	case CTL_UNLOCK: return cmd_lock(req);
+	case CTL_SEAL: return cmd_seal(req);
 	case CTL_MONITOR: return cmd_monitor(req);
 	case CTL_REPORT: return cmd_report(req);
 	default:

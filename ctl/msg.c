@@ -178,7 +178,7 @@ static bool put_lib(struct nlmsghdr *nlh, size_t size, int lib_mode,
 struct nlmsghdr *msg_bind(void *buf, size_t size, uint16_t family,
 			  uint64_t cgid, const char *set, int mode,
 			  int lib_mode, int64_t flags, const char *name,
-			  bool replace)
+			  bool replace, int root_fd)
 {
 	struct nlmsghdr *nlh = msg_start(buf, size, family, DRIFT_CMD_BIND, 0);
 
@@ -195,6 +195,9 @@ struct nlmsghdr *msg_bind(void *buf, size_t size, uint16_t family,
 	if (!put_lib(nlh, size, lib_mode, flags))
 		return NULL;
 	if (name && !put_name(nlh, size, DRIFT_A_BINDING_NAME, name, false))
+		return NULL;
+	if (root_fd >= 0 &&
+	    !put_u32(nlh, size, DRIFT_A_ROOT_FD, (uint32_t)root_fd))
 		return NULL;
 	return nlh;
 }
@@ -298,6 +301,9 @@ struct nlmsghdr *msg_set_config(void *buf, size_t size, uint16_t family,
 		return NULL;
 	if (cfg->locked >= 0 &&
 	    !put_u8(nlh, size, DRIFT_A_LOCKED, cfg->locked ? 1 : 0))
+		return NULL;
+	if (cfg->sealed >= 0 &&
+	    !put_u8(nlh, size, DRIFT_A_SEALED, cfg->sealed ? 1 : 0))
 		return NULL;
 	if (cfg->has_rate && !put_u32(nlh, size, DRIFT_A_EVENT_RATE, cfg->rate))
 		return NULL;

@@ -407,10 +407,14 @@ int render_status(const struct status_info *st, bool json,
 		       st->default_set : NULL);
 		jw_key(&w, "locked");
 		if (st->locked < 0) jw_null(&w); else jw_bool(&w, st->locked);
+		jw_key(&w, "sealed");
+		if (st->sealed < 0) jw_null(&w); else jw_bool(&w, st->sealed);
 		jw_key(&w, "selftest");
 		if (st->selftest < 0) jw_null(&w); else jw_bool(&w, st->selftest);
 		jw_key(&w, "selftest_ns");
 		if (st->has_selftest_ns) jw_u64(&w, st->selftest_ns); else jw_null(&w);
+		jw_key(&w, "staging");
+		if (st->has_staging) jw_u64(&w, st->staging); else jw_null(&w);
 		jw_key(&w, "sets");
 		if (st->has_sets) jw_u64(&w, st->sets); else jw_null(&w);
 		jw_key(&w, "bindings");
@@ -445,6 +449,7 @@ int render_status(const struct status_info *st, bool json,
 		drift_buf_free(&v);
 	}
 	P("  locked:        %s\n", st->locked < 0 ? "-" : st->locked ? "yes (rmmod refused; 'driftctl unlock' first)" : "no");
+	P("  sealed:        %s\n", st->sealed < 0 ? "-" : st->sealed ? "yes (only tightening until the module is reloaded)" : "no");
 	P("  self-test:     %s", st->selftest < 0 ? "-" : st->selftest ? "passed" : "FAILED");
 	if (st->has_selftest_ns && st->selftest_ns) {
 		char ts[48];
@@ -461,6 +466,8 @@ int render_status(const struct status_info *st, bool json,
 		human_bytes(bytes, sizeof(bytes), st->memory);
 		P("  memory:        %s\n", bytes);
 	}
+	if (st->has_staging)
+		P("  sets loading:  %" PRIu32 "\n", st->staging);
 	if (st->has_rate || st->has_burst)
 		P("  event limit:   %" PRIu32 "/s per binding, burst %" PRIu32 "\n",
 		  st->rate, st->burst);

@@ -145,6 +145,15 @@ static int status_attrs(const struct nlmsghdr *nlh, struct status_info *st)
 			st->selftest_ns = get_u64(a);
 			st->has_selftest_ns = true;
 			break;
+		case DRIFT_A_SEALED:
+			NEED(is_u8(a));
+			st->sealed = mnl_attr_get_u8(a);
+			break;
+		case DRIFT_A_STAGING_COUNT:
+			NEED(is_u32(a));
+			st->staging = get_u32(a);
+			st->has_staging = true;
+			break;
 		case DRIFT_A_SET_COUNT:
 			NEED(is_u32(a));
 			st->sets = get_u32(a);
@@ -185,7 +194,7 @@ int parse_status(const struct nlmsghdr *nlh, struct status_info *st)
 	int ret;
 
 	memset(st, 0, sizeof(*st));
-	st->default_mode = st->locked = st->selftest = -1;
+	st->default_mode = st->locked = st->selftest = st->sealed = -1;
 	ret = status_attrs(nlh, st);
 	if (ret)
 		status_free(st);

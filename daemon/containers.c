@@ -557,30 +557,45 @@ static int container_set(struct driftd *d, struct container *c, int pid,
 				 sizeof(c->set), err, errlen);
 }
 
+static char *read_bundle_config(const char *bundle, struct oci_config *cfg,
+				char *err, size_t errlen);
+
+/*
+ * The container's root as the host sees it (the bundle's root.path: at
+ * createRuntime the overlay is mounted there), or NULL: the kernel matches
+ * path exceptions as seen from it.
+ */
+static const char *container_rootfs(const struct container *c, char *buf,
+				    size_t len)
+{
+	struct oci_config cfg = { 0 };
+	const char *root = NULL;
+	char err[256];
+
+	if (c->bundle && c->bundle[0] &&
+	    read_bundle_config(c->bundle, &cfg, err, sizeof(err)) &&
+	    cfg.root_path[0] &&
+	    snprintf(buf, len, cfg.root_path[0] == '/' ? "%s%s" : "%s/%s",
+		     cfg.root_path[0] == '/' ? "" : c->bundle,
+		     cfg.root_path) < (int)len)
+		root = buf;
+	oci_config_free(&cfg);
+	return root;
+}
+
 int container_bind(struct driftd *d, struct container *c,
 		   char *err, size_t errlen)
 {
-	static bool lib_warned;
-	int lib = c->lib_mode;
+	char rootbuf[PATH_MAX * 2];
+	const char *root = container_rootfs(c, rootbuf, sizeof(rootbuf));
 	size_t i;
 	int ret;
 
-	for (;;) {
-		ret = dk_bind(d->k, c->cgroup_id, c->set, c->mode, lib, c->id, false);
-		if (ret == -EEXIST)
-			ret = dk_bind(d->k, c->cgroup_id, c->set, c->mode, lib, c->id,
-				      true);
-		/* A module without library modes rejects the attribute. */
-		if (ret == -EINVAL && lib >= 0) {
-			if (!lib_warned)
-				log_warn("the drift module refused a library mode (%s); binding without it",
-					 dk_errmsg(d->k));
-			lib_warned = true;
-			lib = -1;
-			continue;
-		}
-		break;
-	}
+	ret = dk_bind(d->k, c->cgroup_id, c->set, c->mode, c->lib_mode, c->id,
+		      false, root);
+	if (ret == -EEXIST)
+		ret = dk_bind(d->k, c->cgroup_id, c->set, c->mode, c->lib_mode,
+			      c->id, true, root);
 	if (ret) {
 		snprintf(err, errlen, "binding cgroup %s: %s", c->cgroup_path,
 			 dk_errmsg(d->k));

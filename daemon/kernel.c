@@ -4,12 +4,16 @@
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "kernel.h"
+#include "log.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -17,22 +21,58 @@
 
 #define DK_MSG_SIZE	(DRIFT_SET_CHUNK_MAX * sizeof(struct drift_file_id) + 4096)
 
+/* What this dk changed in the kernel, to replay after a module reload. */
+struct rset {
+	struct rset *next;
+	char name[DRIFT_NAME_MAX];
+	struct drift_file_id *ids;
+	size_t n;
+};
+
+struct rexc {
+	struct rexc *next;
+	char *path;
+};
+
+struct rbind {
+	struct rbind *next;
+	uint64_t cgid;
+	char set[DRIFT_NAME_MAX];
+	char *name, *root;
+	int mode, lib_mode;
+	struct rexc *exc;
+};
+
 struct dk {
 	struct nl_sock *sk;
 	int family;
 	char errmsg[512];
+	struct rset *sets;
+	struct rbind *binds;
+	bool replaying;
+	bool lost;			/* the family was seen gone */
+	double lost_at;			/* CLOCK_MONOTONIC s */
+	unsigned long reloads;
+	dk_reload_fn reload_fn;
+	void *reload_arg;
+	struct dk *next_dk;
 };
+
+/* Every open dk: the events socket tells them when the family changes. */
+static struct dk *dk_all;
 
 struct dk_events {
 	struct nl_sock *sk;
 	dk_event_fn fn;
 	void *arg;
+	int ctrl_grp;			/* nlctrl "notify", or -1 */
 };
 
 struct req {
 	struct dk *k;
 	int err;
 	int done;
+	bool extack;			/* the error came with a message */
 	int (*valid)(struct nl_msg *msg, void *arg);
 	void *arg;
 };
@@ -83,6 +123,7 @@ static int cb_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 				snprintf(r->k->errmsg, sizeof(r->k->errmsg),
 					 "%s: %.*s", strerror(-e->error),
 					 nla_len(a), (const char *)nla_data(a));
+				r->extack = true;
 				/* drop a trailing NUL/newline from the print */
 				r->k->errmsg[strcspn(r->k->errmsg, "\n")] = '\0';
 			}
@@ -123,9 +164,17 @@ static struct nl_msg *dk_msg(struct dk *k, uint8_t cmd, int flags)
 	return m;
 }
 
-/* Sends M (consumed) and waits for the ack / reply / end of dump. */
-static int dk_xfer(struct dk *k, struct nl_msg *m,
-		   int (*valid)(struct nl_msg *, void *), void *arg)
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int xfer_once(struct dk *k, struct nl_msg *m,
+		     int (*valid)(struct nl_msg *, void *), void *arg,
+		     bool *extack)
 {
 	struct req r = { .k = k, .valid = valid, .arg = arg };
 	struct nl_cb *cb;
@@ -133,15 +182,9 @@ static int dk_xfer(struct dk *k, struct nl_msg *m,
 	int ret;
 
 	k->errmsg[0] = '\0';
-	if (!m) {
-		snprintf(k->errmsg, sizeof(k->errmsg), "out of memory");
-		return -ENOMEM;
-	}
 	cb = nl_cb_alloc(NL_CB_CUSTOM);
-	if (!cb) {
-		nlmsg_free(m);
+	if (!cb)
 		return -ENOMEM;
-	}
 	nl_cb_err(cb, NL_CB_CUSTOM, cb_error, &r);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, cb_done, &r);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, cb_done, &r);
@@ -150,8 +193,8 @@ static int dk_xfer(struct dk *k, struct nl_msg *m,
 	dump = (nlmsg_hdr(m)->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 	if (dump)
 		nl_socket_disable_auto_ack(k->sk);
+	nlmsg_hdr(m)->nlmsg_seq = NL_AUTO_SEQ;
 	ret = nl_send_auto(k->sk, m);
-	nlmsg_free(m);
 	if (ret < 0) {
 		snprintf(k->errmsg, sizeof(k->errmsg), "send: %s", nl_geterror(ret));
 		nl_cb_put(cb);
@@ -173,7 +216,36 @@ static int dk_xfer(struct dk *k, struct nl_msg *m,
 	nl_cb_put(cb);
 	if (dump)
 		nl_socket_enable_auto_ack(k->sk);
+	*extack = r.extack;
 	return r.err;
+}
+
+/*
+ * Sends M (consumed) and waits for the ack / reply / end of dump. A bare
+ * ENOENT (no extack: the genetlink core's "no such family") means the
+ * module went away: once it is back with a new family id, what this dk
+ * had done is replayed and M is sent again.
+ */
+static int dk_xfer(struct dk *k, struct nl_msg *m,
+		   int (*valid)(struct nl_msg *, void *), void *arg)
+{
+	bool extack = false;
+	int ret;
+
+	if (!m) {
+		snprintf(k->errmsg, sizeof(k->errmsg), "out of memory");
+		return -ENOMEM;
+	}
+	ret = xfer_once(k, m, valid, arg, &extack);
+	if (ret == -ENOENT && !extack && !k->replaying && dk_recover(k) > 0) {
+		nlmsg_hdr(m)->nlmsg_type = (uint16_t)k->family;
+		ret = xfer_once(k, m, valid, arg, &extack);
+	} else if (ret == -ENOENT && !extack && k->lost) {
+		snprintf(k->errmsg, sizeof(k->errmsg),
+			 "the drift kernel module is not loaded (it went away)");
+	}
+	nlmsg_free(m);
+	return ret;
 }
 
 int dk_open(struct dk **out)
@@ -201,6 +273,8 @@ int dk_open(struct dk **out)
 		ret = k->family;
 		goto fail;
 	}
+	k->next_dk = dk_all;
+	dk_all = k;
 	*out = k;
 	return 0;
 fail:
@@ -209,12 +283,287 @@ fail:
 	return nlerr_to_errno(ret);
 }
 
+static void rbind_free(struct rbind *b)
+{
+	struct rexc *e, *en;
+
+	for (e = b->exc; e; e = en) {
+		en = e->next;
+		free(e->path);
+		free(e);
+	}
+	free(b->name);
+	free(b->root);
+	free(b);
+}
+
 void dk_close(struct dk *k)
 {
+	struct rset *s, *sn;
+	struct rbind *b, *bn;
+	struct dk **pp;
+
 	if (!k)
 		return;
+	for (pp = &dk_all; *pp; pp = &(*pp)->next_dk)
+		if (*pp == k) {
+			*pp = k->next_dk;
+			break;
+		}
+	for (s = k->sets; s; s = sn) {
+		sn = s->next;
+		free(s->ids);
+		free(s);
+	}
+	for (b = k->binds; b; b = bn) {
+		bn = b->next;
+		rbind_free(b);
+	}
 	nl_socket_free(k->sk);
 	free(k);
+}
+
+/* ---- the replay log ---- */
+
+static struct rset **rset_find(struct dk *k, const char *name)
+{
+	struct rset **pp;
+
+	for (pp = &k->sets; *pp; pp = &(*pp)->next)
+		if (!strcmp((*pp)->name, name))
+			break;
+	return pp;
+}
+
+static struct rbind **rbind_find(struct dk *k, uint64_t cgid)
+{
+	struct rbind **pp;
+
+	for (pp = &k->binds; *pp; pp = &(*pp)->next)
+		if ((*pp)->cgid == cgid)
+			break;
+	return pp;
+}
+
+/* Out of memory only costs the replay of this item: logged, not fatal. */
+static void log_set(struct dk *k, const char *name,
+		    const struct drift_file_id *ids, size_t n)
+{
+	struct rset **pp = rset_find(k, name), *s = *pp;
+	struct drift_file_id *copy = malloc((n ? n : 1) * sizeof(*ids));
+
+	if (!copy) {
+		log_warn("set %s will not be restored after a module reload: out of memory",
+			 name);
+		return;
+	}
+	memcpy(copy, ids, n * sizeof(*ids));
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s) {
+			free(copy);
+			return;
+		}
+		snprintf(s->name, sizeof(s->name), "%s", name);
+		*pp = s;
+	}
+	free(s->ids);
+	s->ids = copy;
+	s->n = n;
+}
+
+static void unlog_set(struct dk *k, const char *name)
+{
+	struct rset **pp = rset_find(k, name), *s = *pp;
+
+	if (s) {
+		*pp = s->next;
+		free(s->ids);
+		free(s);
+	}
+}
+
+static void log_bind(struct dk *k, uint64_t cgid, const char *set, int mode,
+		     int lib_mode, const char *name, bool replace,
+		     const char *root)
+{
+	struct rbind **pp = rbind_find(k, cgid), *b = *pp;
+	char *n = name ? strdup(name) : NULL, *r = root ? strdup(root) : NULL;
+
+	if ((name && !n) || (root && !r)) {
+		free(n);
+		free(r);
+		return;
+	}
+	if (b && !replace) {	/* a binding made before: start afresh */
+		*pp = b->next;
+		rbind_free(b);
+		b = NULL;
+	}
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (!b) {
+			free(n);
+			free(r);
+			return;
+		}
+		b->cgid = cgid;
+		b->next = k->binds;
+		k->binds = b;
+	}
+	snprintf(b->set, sizeof(b->set), "%s", set);
+	b->mode = mode;
+	if (lib_mode >= 0 || !replace)
+		b->lib_mode = lib_mode;
+	free(b->name);
+	b->name = n;
+	if (r) {		/* a replacement without a root keeps it */
+		free(b->root);
+		b->root = r;
+	}
+}
+
+static void unlog_bind(struct dk *k, uint64_t cgid)
+{
+	struct rbind **pp = rbind_find(k, cgid), *b = *pp;
+
+	if (b) {
+		*pp = b->next;
+		rbind_free(b);
+	}
+}
+
+static void log_exception(struct dk *k, uint64_t cgid, const char *path)
+{
+	struct rbind *b = *rbind_find(k, cgid);
+	struct rexc *e;
+
+	if (!b)
+		return;
+	for (e = b->exc; e; e = e->next)
+		if (!strcmp(e->path, path))
+			return;
+	e = calloc(1, sizeof(*e));
+	if (!e || !(e->path = strdup(path))) {
+		free(e);
+		return;
+	}
+	e->next = b->exc;
+	b->exc = e;
+}
+
+void dk_on_reload(struct dk *k, dk_reload_fn fn, void *arg)
+{
+	k->reload_fn = fn;
+	k->reload_arg = arg;
+}
+
+static int bind_raw(struct dk *k, uint64_t cgid, const char *set, int mode,
+		    int lib_mode, const char *name, bool replace,
+		    const char *root);
+static int exception_raw(struct dk *k, uint64_t cgid, const char *prefix);
+static int upload_raw(struct dk *k, const char *name,
+		      const struct drift_file_id *ids, size_t n,
+		      uint32_t *count);
+
+/* Everything this dk had done, into a fresh module. */
+static void replay(struct dk *k)
+{
+	struct dk_reload_info info = { 0 };
+	struct rbind **pp, *b;
+	struct rset *s;
+	struct rexc *e;
+	double now;
+	int ret;
+
+	k->replaying = true;
+	for (s = k->sets; s; s = s->next) {
+		ret = upload_raw(k, s->name, s->ids, s->n, NULL);
+		if (ret) {
+			log_err("module reload: set %s: %s", s->name, k->errmsg);
+			info.failed++;
+		} else {
+			info.sets++;
+		}
+	}
+	for (pp = &k->binds; (b = *pp);) {
+		ret = bind_raw(k, b->cgid, b->set, b->mode, b->lib_mode,
+			       b->name, false, b->root);
+		if (ret == -EEXIST)
+			ret = bind_raw(k, b->cgid, b->set, b->mode, b->lib_mode,
+				       b->name, true, b->root);
+		if (ret == -ENOENT && strstr(k->errmsg, "no cgroup")) {
+			/* the cgroup is gone: nothing to restore */
+			log_info("module reload: binding %s: cgroup %llu gone",
+				 b->name ? b->name : "-",
+				 (unsigned long long)b->cgid);
+			*pp = b->next;
+			rbind_free(b);
+			continue;
+		}
+		if (ret) {
+			log_err("module reload: binding %s (cgroup %llu): %s",
+				b->name ? b->name : "-",
+				(unsigned long long)b->cgid, k->errmsg);
+			info.failed++;
+		} else {
+			info.bindings++;
+			for (e = b->exc; e; e = e->next)
+				if (exception_raw(k, b->cgid, e->path) &&
+				    k->errmsg[0])
+					log_err("module reload: binding %s: exception %s: %s",
+						b->name ? b->name : "-", e->path,
+						k->errmsg);
+		}
+		pp = &b->next;
+	}
+	k->replaying = false;
+	now = mono_s();
+	info.gap_s = k->lost ? now - k->lost_at : 0;
+	info.reloads = ++k->reloads;
+	k->lost = false;
+	log_err("drift kernel module reloaded: %u sets and %u bindings restored (%u failed); enforcement was gone for %.3f s",
+		info.sets, info.bindings, info.failed, info.gap_s);
+	if (k->reload_fn)
+		k->reload_fn(&info, k->reload_arg);
+}
+
+static void mark_lost(struct dk *k)
+{
+	if (!k->lost) {
+		k->lost = true;
+		k->lost_at = mono_s();
+		log_err("the drift kernel module went away: nothing is enforced until it is back");
+	}
+}
+
+int dk_recover(struct dk *k)
+{
+	int id;
+
+	if (k->replaying)
+		return 0;
+	id = genl_ctrl_resolve(k->sk, DRIFT_GENL_NAME);
+	if (id < 0) {
+		mark_lost(k);
+		return 0;
+	}
+	if (id == k->family && !k->lost)
+		return 0;
+	if (id == k->family) {
+		/* same id again: the kernel has nothing of ours if empty */
+		struct dk_status st;
+
+		if (dk_status(k, &st) || st.binding_count || st.set_count) {
+			k->lost = false;
+			return 0;
+		}
+	}
+	if (!k->lost)
+		mark_lost(k);
+	k->family = id;
+	replay(k);
+	return 1;
 }
 
 static void copy_str(char *dst, size_t size, const struct nlattr *a)
@@ -316,8 +665,9 @@ static struct nl_msg *set_msg(struct dk *k, uint8_t cmd, const char *name)
 	return m;
 }
 
-int dk_set_upload(struct dk *k, const char *name,
-		  const struct drift_file_id *ids, size_t n, uint32_t *count)
+static int upload_raw(struct dk *k, const char *name,
+		      const struct drift_file_id *ids, size_t n,
+		      uint32_t *count)
 {
 	struct nl_msg *m;
 	size_t off;
@@ -358,9 +708,23 @@ abort:
 	return ret;
 }
 
+int dk_set_upload(struct dk *k, const char *name,
+		  const struct drift_file_id *ids, size_t n, uint32_t *count)
+{
+	int ret = upload_raw(k, name, ids, n, count);
+
+	if (!ret)
+		log_set(k, name, ids, n);
+	return ret;
+}
+
 int dk_set_del(struct dk *k, const char *name)
 {
-	return dk_xfer(k, set_msg(k, DRIFT_CMD_SET_DEL, name), NULL, NULL);
+	int ret = dk_xfer(k, set_msg(k, DRIFT_CMD_SET_DEL, name), NULL, NULL);
+
+	if (!ret || ret == -ENOENT)
+		unlog_set(k, name);
+	return ret;
 }
 
 struct dump_ctx {
@@ -457,39 +821,88 @@ static struct nl_msg *cg_msg(struct dk *k, uint8_t cmd, int flags,
 	return m;
 }
 
-int dk_bind(struct dk *k, uint64_t cgid, const char *set, int mode,
-	    int lib_mode, const char *name, bool replace)
+/*
+ * The root goes as a directory fd (O_PATH): the kernel takes the directory
+ * itself, so renaming or remounting its path later changes nothing.
+ */
+static int bind_raw(struct dk *k, uint64_t cgid, const char *set, int mode,
+		    int lib_mode, const char *name, bool replace,
+		    const char *root)
 {
-	struct nl_msg *m = cg_msg(k, DRIFT_CMD_BIND, 0, cgid);
+	struct nl_msg *m;
+	int fd = -1, ret;
 
+	if (root) {
+		fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			ret = -errno;
+			snprintf(k->errmsg, sizeof(k->errmsg),
+				 "container root %.300s: %s", root, strerror(-ret));
+			return ret;
+		}
+	}
+	m = cg_msg(k, DRIFT_CMD_BIND, 0, cgid);
 	if (m && ((replace && nla_put_flag(m, DRIFT_A_REPLACE) < 0) ||
 		  (lib_mode >= 0 && nla_put_u8(m, DRIFT_A_LIB_MODE, (uint8_t)lib_mode) < 0) ||
 		  nla_put_string(m, DRIFT_A_SET_NAME, set) < 0 ||
 		  nla_put_u8(m, DRIFT_A_MODE, (uint8_t)mode) < 0 ||
-		  (name && nla_put_string(m, DRIFT_A_BINDING_NAME, name) < 0))) {
+		  (name && nla_put_string(m, DRIFT_A_BINDING_NAME, name) < 0) ||
+		  (fd >= 0 && nla_put_u32(m, DRIFT_A_ROOT_FD, (uint32_t)fd) < 0))) {
 		nlmsg_free(m);
 		m = NULL;
 	}
-	return dk_xfer(k, m, NULL, NULL);
+	ret = dk_xfer(k, m, NULL, NULL);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+int dk_bind(struct dk *k, uint64_t cgid, const char *set, int mode,
+	    int lib_mode, const char *name, bool replace, const char *root)
+{
+	int ret = bind_raw(k, cgid, set, mode, lib_mode, name, replace, root);
+
+	if (!ret)
+		log_bind(k, cgid, set, mode, lib_mode, name, replace, root);
+	return ret;
 }
 
 int dk_unbind(struct dk *k, uint64_t cgid)
 {
-	return dk_xfer(k, cg_msg(k, DRIFT_CMD_UNBIND, 0, cgid), NULL, NULL);
+	int ret = dk_xfer(k, cg_msg(k, DRIFT_CMD_UNBIND, 0, cgid), NULL, NULL);
+
+	if (!ret || ret == -ENOENT)
+		unlog_bind(k, cgid);
+	return ret;
 }
 
 int dk_set_mode(struct dk *k, uint64_t cgid, int mode)
 {
 	struct nl_msg *m = cg_msg(k, DRIFT_CMD_SET_MODE, 0, cgid);
+	struct rbind *b;
+	int ret;
 
 	if (m && nla_put_u8(m, DRIFT_A_MODE, (uint8_t)mode) < 0) {
 		nlmsg_free(m);
 		m = NULL;
 	}
-	return dk_xfer(k, m, NULL, NULL);
+	ret = dk_xfer(k, m, NULL, NULL);
+	b = *rbind_find(k, cgid);
+	if (!ret && b)
+		b->mode = mode;
+	return ret;
 }
 
 int dk_exception_add_path(struct dk *k, uint64_t cgid, const char *prefix)
+{
+	int ret = exception_raw(k, cgid, prefix);
+
+	if (!ret || ret == -EEXIST)
+		log_exception(k, cgid, prefix);
+	return ret;
+}
+
+static int exception_raw(struct dk *k, uint64_t cgid, const char *prefix)
 {
 	struct nl_msg *m = cg_msg(k, DRIFT_CMD_EXCEPTION_ADD, 0, cgid);
 	struct nlattr *nest;
@@ -508,6 +921,55 @@ int dk_exception_add_path(struct dk *k, uint64_t cgid, const char *prefix)
 
 /* ---- events ---- */
 
+/* The "events" group id now, from a socket of its own; < 0 if none. */
+static int events_group(void)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int grp = -NLE_NOMEM;
+
+	if (!sk)
+		return grp;
+	grp = genl_connect(sk);
+	if (grp == 0)
+		grp = genl_ctrl_resolve_grp(sk, DRIFT_GENL_NAME,
+					    DRIFT_GENL_MCGRP_EVENTS);
+	nl_socket_free(sk);
+	return grp;
+}
+
+/*
+ * A controller notification: the drift family went away (rmmod) or came
+ * back (insmod). Coming back: every dk replays what it had done, and this
+ * socket joins the new family's events group.
+ */
+static void ctrl_event(struct dk_events *e, struct nl_msg *msg)
+{
+	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	struct dk *k;
+	int grp;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, CTRL_ATTR_MAX, NULL) < 0 ||
+	    !tb[CTRL_ATTR_FAMILY_NAME] ||
+	    strcmp(nla_get_string(tb[CTRL_ATTR_FAMILY_NAME]), DRIFT_GENL_NAME))
+		return;
+	if (gh->cmd == CTRL_CMD_DELFAMILY) {
+		for (k = dk_all; k; k = k->next_dk)
+			mark_lost(k);
+		return;
+	}
+	if (gh->cmd != CTRL_CMD_NEWFAMILY)
+		return;
+	for (k = dk_all; k; k = k->next_dk)
+		dk_recover(k);
+	grp = events_group();
+	if (grp < 0 || nl_socket_add_membership(e->sk, grp) < 0)
+		log_err("drift module is back, but its events group cannot be joined: %s",
+			nl_geterror(grp < 0 ? grp : -NLE_FAILURE));
+	else
+		log_info("drift module is back: events subscribed again");
+}
+
 static int event_cb(struct nl_msg *msg, void *arg)
 {
 	struct dk_events *e = arg;
@@ -515,6 +977,10 @@ static int event_cb(struct nl_msg *msg, void *arg)
 	struct nlattr *tb[DRIFT_A_MAX + 1];
 	struct dk_event *ev;
 
+	if (nlmsg_hdr(msg)->nlmsg_type == GENL_ID_CTRL) {
+		ctrl_event(e, msg);
+		return NL_OK;
+	}
 	if (gh->cmd != DRIFT_CMD_EVENT || parse_attrs(msg, tb) < 0)
 		return NL_SKIP;
 	ev = calloc(1, sizeof(*ev));
@@ -574,6 +1040,10 @@ int dk_events_open(struct dk_events **out, dk_event_fn fn, void *arg)
 	ret = nl_socket_add_membership(e->sk, grp);
 	if (ret < 0)
 		goto fail;
+	/* The controller's notifications: the module going and coming back. */
+	e->ctrl_grp = genl_ctrl_resolve_grp(e->sk, "nlctrl", "notify");
+	if (e->ctrl_grp < 0 || nl_socket_add_membership(e->sk, e->ctrl_grp) < 0)
+		log_warn("cannot follow module reloads (nlctrl notify): they are noticed at the next request only");
 	nl_socket_set_nonblocking(e->sk);
 	*out = e;
 	return 0;

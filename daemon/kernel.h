@@ -65,15 +65,38 @@ int dk_set_upload(struct dk *k, const char *name,
 int dk_set_del(struct dk *k, const char *name);
 int dk_sets(struct dk *k, void (*fn)(const struct dk_set_info *, void *),
 	    void *arg);
-/* LIB_MODE: enum drift_mode, or < 0 to leave the kernel's default. */
+/*
+ * LIB_MODE: enum drift_mode, or < 0 to leave the kernel's default.
+ * ROOT: the container's root directory as this host sees it (its rootfs),
+ * or NULL. The kernel holds it and matches path exceptions as seen from it;
+ * without a root it refuses path exceptions.
+ */
 int dk_bind(struct dk *k, uint64_t cgid, const char *set, int mode,
-	    int lib_mode, const char *name, bool replace);
+	    int lib_mode, const char *name, bool replace, const char *root);
 int dk_unbind(struct dk *k, uint64_t cgid);
 int dk_set_mode(struct dk *k, uint64_t cgid, int mode);
 int dk_bindings(struct dk *k,
 		void (*fn)(const struct dk_binding_info *, void *), void *arg);
 int dk_get_binding(struct dk *k, uint64_t cgid, struct dk_binding_info *out);
 int dk_exception_add_path(struct dk *k, uint64_t cgid, const char *prefix);
+
+/*
+ * Module reloads. Every dk remembers what it changed in the kernel (sets it
+ * uploaded, bindings with their roots and path exceptions, modes). When the
+ * drift family goes away and comes back (rmmod + insmod, a KMM upgrade),
+ * noticed from the controller's notifications on the events socket or from
+ * a request that finds the family gone, it uploads the sets and binds
+ * again, logs how long enforcement was gone and calls the hook below.
+ */
+struct dk_reload_info {
+	double gap_s;		/* family gone -> everything restored */
+	unsigned sets, bindings, failed;
+	unsigned long reloads;	/* since dk_open */
+};
+typedef void (*dk_reload_fn)(const struct dk_reload_info *info, void *arg);
+void dk_on_reload(struct dk *k, dk_reload_fn fn, void *arg);
+/* Re-resolves the family and replays when it changed: 1 replayed, 0 not. */
+int dk_recover(struct dk *k);
 
 /* Event subscription on the "events" multicast group. */
 struct dk_events;

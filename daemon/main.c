@@ -70,6 +70,17 @@ static void ks_set(const struct dk_set_info *s, void *arg)
 	json_object_array_add(a, o);
 }
 
+/* The module went away and came back: kernel.c restored what driftd had. */
+static void on_kernel_reload(const struct dk_reload_info *i, void *arg)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg),
+		 "drift module reloaded (%lu since start): %u sets, %u bindings restored, %u failed; not enforced for %.3f s",
+		 i->reloads, i->sets, i->bindings, i->failed, i->gap_s);
+	events_emit_notice(arg, "module_reloaded", NULL, "-", msg);
+}
+
 /* --kernel-state: the kernel's bindings and sets as JSON (for scripts). */
 static int kernel_state(void)
 {
@@ -253,6 +264,7 @@ int main(int argc, char **argv)
 			strerror(-ret));
 		return 3;
 	}
+	dk_on_reload(d.k, on_kernel_reload, &d);
 	ret = dk_status(d.k, &st);
 	if (ret) {
 		log_err("drift status: %s", dk_errmsg(d.k));

@@ -65,12 +65,45 @@
  * of no return). Tasks without a binding: mappings are never checked (the
  * default policy governs execs only).
  *
- * Permissions
- * -----------
+ * Permissions: who may change what
+ * --------------------------------
  *
- * DRIFT_CMD_GET_STATUS is open to every user. Every other command, and
- * joining the "events" group, needs CAP_NET_ADMIN in the initial user
- * namespace (GENL_ADMIN_PERM / GENL_MCAST_CAP_NET_ADMIN); others get EPERM.
+ *  - Anyone: DRIFT_CMD_GET_STATUS.
+ *  - CAP_NET_ADMIN in the initial user namespace (GENL_ADMIN_PERM): reading
+ *    sets and bindings (GET_SET, GET_BINDING).
+ *  - Changing commands (SET_CONFIG, SET_BEGIN/ADD/COMMIT/ABORT/DEL, BIND,
+ *    UNBIND, SET_MODE, EXCEPTION_ADD/DEL) need, in addition, CAP_SYS_ADMIN
+ *    in the initial user namespace, for the task that sends the request and
+ *    the one that opened the socket (a CNI agent, kube-proxy or VPN sidecar
+ *    in a hostNetwork pod holds CAP_NET_ADMIN only), and a sender whose own
+ *    cgroup drift does not govern (neither bound nor below a bound cgroup,
+ *    whatever the binding's mode): root inside a container cannot change
+ *    drift. Refusals are EPERM with an extack message.
+ *  - Joining the "events" group needs CAP_NET_ADMIN and CAP_SYS_ADMIN in the
+ *    initial user namespace (GENL_MCAST_CAP_NET_ADMIN |
+ *    GENL_MCAST_CAP_SYS_ADMIN, 6.7 and the stable series that carry them,
+ *    Debian 6.1.0-x included). A kernel with only the CAP_NET_ADMIN flag
+ *    checks only that, one with neither cannot restrict the group at all;
+ *    drift.ko warns at load in both cases.
+ *  - The seal (DRIFT_A_SEALED in SET_CONFIG): once set, only changes that
+ *    tighten enforcement are accepted until the module is unloaded.
+ *    Accepted: raising a binding's mode or the default mode; a new binding
+ *    of a cgroup no binding governs yet, with a mode no lower than the
+ *    default; BIND with DRIFT_A_REPLACE that keeps set and root and does not
+ *    lower the mode, library mode or flags; new sets and replacing or deleting sets nothing uses;
+ *    setting a default set when there is none; deleting exceptions; raising
+ *    the event rate or burst; lock; sealing again. Refused with EPERM and an
+ *    extack message: UNBIND, lowering any mode or library mode, removing a
+ *    binding flag, a binding nested in a bound
+ *    cgroup, EXCEPTION_ADD, replacing (SET_COMMIT) or deleting a set in use
+ *    (by a binding or as the default), replacing or clearing the default
+ *    set, lowering the event rate or burst, unlock and unseal. With lock,
+ *    the seal lasts until reboot (or a forced rmmod).
+ *  Each refusal made by drift.ko (a missing CAP_SYS_ADMIN, a governed
+ *  sender, the seal) counts in DRIFT_STAT_REFUSED; the genetlink core's own
+ *  CAP_NET_ADMIN checks happen before drift.ko sees the request and are not
+ *  counted.
+ *
  * Every attribute is validated by a policy; errors carry an extack message.
  *
  * Commands
@@ -80,7 +113,8 @@
  *   Request: nothing.
  *   Reply:   DRIFT_A_VERSION (string, module version),
  *            DRIFT_A_DEFAULT_MODE (u8), DRIFT_A_SET_NAME (string, the
- *            default set, if any), DRIFT_A_LOCKED (u8),
+ *            default set, if any), DRIFT_A_LOCKED (u8), DRIFT_A_SEALED (u8),
+ *            DRIFT_A_STAGING_COUNT (u32, sets being loaded),
  *            DRIFT_A_SELFTEST (u8, 1 when the last self-test passed),
  *            DRIFT_A_SELFTEST_NS (u64, CLOCK_REALTIME ns of the last
  *            self-test: at load, every selftest_interval seconds (module
@@ -95,14 +129,20 @@
  *   set; an empty string clears it), DRIFT_A_LOCKED (u8: 1 locks the
  *   module in memory so rmmod fails with EBUSY, 0 unlocks),
  *   DRIFT_A_EVENT_RATE (u32, events per second per binding, 1..100000),
- *   DRIFT_A_EVENT_BURST (u32, 1..100000).
+ *   DRIFT_A_EVENT_BURST (u32, 1..100000), DRIFT_A_SEALED (u8: 1 seals the
+ *   module, see Permissions; 0 is refused once sealed).
  *   A default mode other than OFF needs a default set (EINVAL otherwise),
- *   so that a typo cannot deny every exec on the host.
+ *   so that a typo cannot deny every exec on the host. Nothing changes
+ *   unless every part of the request is accepted.
  *
  * DRIFT_CMD_SET_BEGIN (do, admin)
  *   DRIFT_A_SET_NAME (required). Starts (or restarts) a staging area for
  *   that name. At most DRIFT_MAX_STAGING staging areas exist at once.
  *   Optional DRIFT_A_SET_SIZE_HINT (u32): expected number of entries.
+ *   A staging area belongs to the netlink socket that began it: only that
+ *   socket can add to, commit or abort it (ENOENT for others; SET_BEGIN of
+ *   a name another socket is loading is EBUSY), and it is freed when that
+ *   socket is closed, so a loader that dies half-way leaks nothing.
  *
  * DRIFT_CMD_SET_ADD (do, admin)
  *   DRIFT_A_SET_NAME (required), DRIFT_A_SET_ENTRIES (required): a packed
@@ -137,7 +177,11 @@
  *   changes nothing; driftd sets it from its policy), DRIFT_A_BIND_FLAGS
  *   (u32, enum drift_bind_flags, default 0), DRIFT_A_BINDING_NAME
  *   (string, default: the cgroup id in decimal), DRIFT_A_REPLACE (flag;
- *   a library mode or flags not given keep their current values).
+ *   a library mode or flags not given keep their current values),
+ *   DRIFT_A_ROOT_FD (u32: a directory file descriptor of the sender, O_PATH
+ *   is fine, of the container's root filesystem as the host sees it; the
+ *   binding holds that directory, not its name; without it the binding
+ *   accepts no path exceptions; a replacement without it keeps the root).
  *   EEXIST if the cgroup is already bound, unless DRIFT_A_REPLACE is given,
  *   which replaces set, mode and name atomically and keeps counters and
  *   exceptions. (Not NLM_F_REPLACE: generic netlink rejects that flag for
@@ -164,10 +208,18 @@
  * DRIFT_CMD_EXCEPTION_ADD / DRIFT_CMD_EXCEPTION_DEL (do, admin)
  *   DRIFT_A_CGROUP_ID (u64, required), DRIFT_A_EXCEPTION (nested,
  *   required) with DRIFT_EXC_A_TYPE and either DRIFT_EXC_A_FILE (a struct
- *   drift_file_id; only dev, ino and generation are compared) or
- *   DRIFT_EXC_A_PATH (a path prefix as seen inside the container; a prefix
- *   ending in '/' matches everything below that directory, otherwise it
- *   matches that exact path or anything below it). At most
+ *   drift_file_id with DRIFT_FILE_F_CTIME, EINVAL without it; dev, ino,
+ *   generation when flagged, and ctime are compared, so a file rewritten,
+ *   chmod'ed or renamed in place stops matching; DEL finds it by dev and
+ *   ino) or DRIFT_EXC_A_PATH (a path prefix as seen from the binding's root,
+ *   DRIFT_A_ROOT_FD: EINVAL on a binding without a root; a prefix ending in
+ *   '/' matches everything below that directory, otherwise it matches that
+ *   exact path or anything below it). The path of the executed file is
+ *   computed from the held root on the root's own filesystem, ignoring the
+ *   task's root and mounts: a chroot, a bind mount or a filesystem mounted
+ *   inside the container (a volume, a tmpfs) cannot make a file match, and
+ *   a file that is not beneath the root on its filesystem, or deleted,
+ *   never matches a path exception. At most
  *   DRIFT_MAX_EXCEPTIONS per binding (ENOSPC). ADD of an existing exception
  *   is EEXIST, DEL of a missing one ENOENT.
  *
@@ -236,9 +288,11 @@ enum drift_reason {
 	DRIFT_REASON_FILELESS = 3,	/* memfd, O_TMPFILE or deleted file */
 	DRIFT_REASON_NO_SET = 4,	/* governed, but no set to check */
 	DRIFT_REASON_VERIFY_FAILED = 5,	/* content could not be read */
-	DRIFT_REASON_WRITABLE = 6,	/* would need verification, but the real
-					 * inode is open for write or writably
-					 * mapped: never verified, denied */
+	/*
+	 * Would need verification, but the real inode is open for write or
+	 * writably mapped: never verified (nor cached), denied.
+	 */
+	DRIFT_REASON_WRITABLE = 6,
 	DRIFT_REASON_SELFTEST = 7,	/* a self-test event (status only) */
 	__DRIFT_REASON_MAX
 };
@@ -379,6 +433,7 @@ enum drift_attr {
 	DRIFT_A_ROOT_FD,		/* u32, a directory fd */
 	DRIFT_A_SEALED,			/* u8, 0 or 1 */
 	DRIFT_A_SELFTEST_NS,		/* u64, CLOCK_REALTIME ns */
+	DRIFT_A_STAGING_COUNT,		/* u32, sets being loaded */
 	__DRIFT_A_MAX
 };
 
@@ -429,8 +484,8 @@ enum drift_stat_attr {
 	DRIFT_STAT_MAPS_DENIED,		/* not in the set, denied (enforce) */
 	DRIFT_STAT_SELFTEST_RUNS,	/* global only: self-tests run */
 	DRIFT_STAT_SELFTEST_FAILURES,	/* global only: self-tests failed */
-	DRIFT_STAT_REFUSED,		/* global only: changes refused (seal,
-					 * capability, governed caller) */
+	/* global only: changes refused (seal, capability, governed caller) */
+	DRIFT_STAT_REFUSED,
 	__DRIFT_STAT_MAX
 };
 

@@ -6,9 +6,20 @@
  * sub-cgroups, delegation) inherit the binding of the container. Writers
  * hold drift_mutex; everything a reader dereferences is freed after a grace
  * period.
+ *
+ * Exceptions cannot be steered from inside the container: a file exception
+ * is an identity with its ctime (a rewritten, chmod'ed or renamed file stops
+ * matching), and a path exception is matched against the path of the file
+ * as seen from the container's root directory, taken at BIND
+ * (DRIFT_A_ROOT_FD), not from the task's own root: a chroot, a bind mount or
+ * a volume cannot make another file look like an excepted one. Files that
+ * are not beneath that root on its filesystem never match a path exception.
  */
 #include <linux/cgroup.h>
+#include <linux/dcache.h>
+#include <linux/file.h>
 #include <linux/hashtable.h>
+#include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -16,6 +27,7 @@
 
 static DEFINE_HASHTABLE(drift_bindings, 10);
 atomic_t drift_nbindings = ATOMIC_INIT(0);
+static struct workqueue_struct *drift_wq;	/* path_put() of roots */
 
 struct drift_binding *drift_binding_lookup(u64 cgid)
 {
@@ -45,6 +57,21 @@ struct drift_binding *drift_binding_find_task(u64 *cgid)
 	return NULL;
 }
 
+/*
+ * Whether the current task's own cgroup is governed by a binding (bound, or
+ * a descendant of a bound cgroup): such a task may not change drift.
+ */
+bool drift_caller_governed(void)
+{
+	bool governed;
+	u64 cgid;
+
+	rcu_read_lock();
+	governed = drift_binding_find_task(&cgid);
+	rcu_read_unlock();
+	return governed;
+}
+
 bool drift_binding_tryget(struct drift_binding *b)
 {
 	return refcount_inc_not_zero(&b->ref);
@@ -66,10 +93,54 @@ static void exceptions_free_rcu(struct rcu_head *head)
 	exceptions_free(container_of(head, struct drift_exceptions, rcu));
 }
 
+static void root_free_work(struct work_struct *work)
+{
+	struct drift_root *r = container_of(work, struct drift_root, work);
+
+	path_put(&r->path);
+	kfree(r);
+}
+
+/* After a grace period: path_put() may sleep, so it runs from drift_wq. */
+static void root_free_now(struct drift_root *r)
+{
+	if (!r)
+		return;
+	INIT_WORK(&r->work, root_free_work);
+	queue_work(drift_wq, &r->work);
+}
+
+static void root_free_rcu(struct rcu_head *head)
+{
+	root_free_now(container_of(head, struct drift_root, rcu));
+}
+
+/* Readers may still use @r: a grace period first. */
+static void root_free(struct drift_root *r)
+{
+	if (r)
+		call_rcu(&r->rcu, root_free_rcu);
+}
+
+static struct drift_root *root_new(const struct path *path)
+{
+	struct drift_root *r;
+
+	if (!path)
+		return NULL;
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	r->path = *path;
+	path_get(&r->path);
+	return r;
+}
+
 static void binding_free_rcu(struct rcu_head *head)
 {
 	struct drift_binding *b = container_of(head, struct drift_binding, rcu);
 
+	root_free_now(rcu_dereference_protected(b->root, true));
 	exceptions_free(rcu_dereference_protected(b->exc, true));
 	kfree(rcu_dereference_protected(b->name, true));
 	drift_set_put(rcu_dereference_protected(b->set, true));
@@ -96,14 +167,60 @@ static struct drift_name *name_new(const char *s, u64 cgid)
 	return n;
 }
 
+/* Mode of the binding that governs @cg now (an ancestor's or the default). */
+static struct drift_binding *governing_binding(struct cgroup *cg)
+{
+	for (; cg; cg = cgroup_parent(cg)) {
+		struct drift_binding *b = drift_binding_lookup(cgroup_id(cg));
+
+		if (b)
+			return b;
+	}
+	return NULL;
+}
+
+/*
+ * Sealed: a new binding tightens only a cgroup nobody governs yet, with a
+ * mode no lower than the default; a replacement only raises the mode and
+ * keeps the set and the root.
+ */
+static int bind_sealed_check(struct drift_binding *b, struct cgroup *cg,
+			     struct drift_set *set, int mode,
+			     const struct path *root,
+			     struct netlink_ext_ack *extack)
+{
+	struct drift_binding *gov;
+
+	if (b) {
+		if (mode < READ_ONCE(b->mode))
+			return drift_refuse(extack, "sealed: a binding's mode can only be raised");
+		if (rcu_access_pointer(b->set) != set)
+			return drift_refuse(extack, "sealed: a binding's set cannot be replaced");
+		if (root)
+			return drift_refuse(extack, "sealed: a binding's root cannot be replaced");
+		return 0;
+	}
+	gov = governing_binding(cg);
+	if (gov)
+		return drift_refuse(extack,
+				    "sealed: the cgroup is inside a bound cgroup; a nested binding could loosen it");
+	if (mode < READ_ONCE(drift_default_mode))
+		return drift_refuse(extack,
+				    "sealed: a new binding's mode cannot be below the default mode");
+	return 0;
+}
+
 int drift_bind(u64 cgid, const char *set_name, int mode, int lib_mode,
 	       s64 flags, const char *name, bool replace,
+	       const struct path *rootp,
 	       struct netlink_ext_ack *extack)
 {
 	struct drift_binding *b;
+	struct drift_root *root;
 	struct drift_set *set;
 	struct drift_name *n;
 	struct cgroup *cg;
+	int err;
 
 	lockdep_assert_held(&drift_mutex);
 	set = drift_set_find(set_name);
@@ -116,17 +233,33 @@ int drift_bind(u64 cgid, const char *set_name, int mode, int lib_mode,
 		NL_SET_ERR_MSG(extack, "cgroup already bound (replace it with DRIFT_A_REPLACE)");
 		return -EEXIST;
 	}
+	if (b && drift_sealed) {
+		err = bind_sealed_check(b, NULL, set, mode, rootp, extack);
+		if (err)
+			return err;
+		if (lib_mode >= 0 && lib_mode < READ_ONCE(b->lib_mode))
+			return drift_refuse(extack,
+					    "sealed: a binding's library mode can only be raised");
+		if (flags >= 0 && (READ_ONCE(b->flags) & ~flags))
+			return drift_refuse(extack, "sealed: a binding's flags can only be added");
+	}
 	if (!b) {
-		bool root;
+		bool is_root;
 
 		cg = cgroup_get_from_id(cgid);
 		if (IS_ERR(cg)) {
 			NL_SET_ERR_MSG(extack, "no cgroup v2 with this id");
 			return -ENOENT;
 		}
-		root = !cgroup_parent(cg);
+		is_root = !cgroup_parent(cg);
+		err = 0;
+		if (!is_root && drift_sealed)
+			err = bind_sealed_check(NULL, cg, set, mode, rootp,
+						extack);
 		cgroup_put(cg);
-		if (root) {
+		if (err)
+			return err;
+		if (is_root) {
 			/* It would govern every task, init included. */
 			NL_SET_ERR_MSG(extack,
 				       "refusing to bind the root cgroup: use the default mode and set");
@@ -137,9 +270,14 @@ int drift_bind(u64 cgid, const char *set_name, int mode, int lib_mode,
 			return -ENOSPC;
 		}
 	}
+	root = root_new(rootp);
+	if (IS_ERR(root)) {
+		NL_SET_ERR_MSG(extack, "out of memory creating the binding");
+		return -ENOMEM;
+	}
 	n = name_new(name, cgid);
 	if (!n)
-		return -ENOMEM;
+		goto err_root;
 	if (b) {
 		struct drift_set *old_set;
 		struct drift_name *old_name;
@@ -154,6 +292,9 @@ int drift_bind(u64 cgid, const char *set_name, int mode, int lib_mode,
 			WRITE_ONCE(b->flags, flags);
 		old_name = rcu_replace_pointer(b->name, n,
 					       lockdep_is_held(&drift_mutex));
+		if (root)	/* a replacement without a root keeps it */
+			root_free(rcu_replace_pointer(b->root, root,
+						      lockdep_is_held(&drift_mutex)));
 		drift_set_put(old_set);
 		kfree_rcu(old_name, rcu);
 		return 0;
@@ -174,6 +315,7 @@ int drift_bind(u64 cgid, const char *set_name, int mode, int lib_mode,
 	drift_set_get(set);
 	RCU_INIT_POINTER(b->set, set);
 	RCU_INIT_POINTER(b->name, n);
+	RCU_INIT_POINTER(b->root, root);
 	hash_add_rcu(drift_bindings, &b->hnode, cgid);
 	atomic_inc(&drift_nbindings);
 	return 0;
@@ -182,6 +324,11 @@ err_b:
 	kfree(b);
 err_name:
 	kfree(n);
+err_root:
+	if (root) {
+		path_put(&root->path);
+		kfree(root);
+	}
 	NL_SET_ERR_MSG(extack, "out of memory creating the binding");
 	return -ENOMEM;
 }
@@ -212,6 +359,9 @@ int drift_unbind(u64 cgid, struct netlink_ext_ack *extack)
 	b = binding_or_err(cgid, extack);
 	if (!b)
 		return -ENOENT;
+	if (drift_sealed)
+		return drift_refuse(extack,
+				    "sealed: bindings cannot be removed until the module is reloaded");
 	binding_remove(b);
 	return 0;
 }
@@ -225,6 +375,15 @@ int drift_set_mode(u64 cgid, int mode, int lib_mode, s64 flags,
 	b = binding_or_err(cgid, extack);
 	if (!b)
 		return -ENOENT;
+	if (drift_sealed) {
+		if (mode >= 0 && mode < READ_ONCE(b->mode))
+			return drift_refuse(extack, "sealed: a binding's mode can only be raised");
+		if (lib_mode >= 0 && lib_mode < READ_ONCE(b->lib_mode))
+			return drift_refuse(extack,
+					    "sealed: a binding's library mode can only be raised");
+		if (flags >= 0 && (READ_ONCE(b->flags) & ~flags))
+			return drift_refuse(extack, "sealed: a binding's flags can only be added");
+	}
 	if (mode >= 0)
 		WRITE_ONCE(b->mode, mode);
 	if (lib_mode >= 0)
@@ -257,6 +416,16 @@ int drift_exception_change(u64 cgid, bool add,
 	b = binding_or_err(cgid, extack);
 	if (!b)
 		return -ENOENT;
+	if (add && drift_sealed)
+		return drift_refuse(extack,
+				    "sealed: exceptions cannot be added until the module is reloaded");
+	if (add && exc->type == DRIFT_EXC_PATH_PREFIX &&
+	    !rcu_access_pointer(b->root)) {
+		/* d_path() in the task's root could be steered (chroot). */
+		NL_SET_ERR_MSG(extack,
+			       "path exceptions need the container's root: bind with DRIFT_A_ROOT_FD (driftctl bind --root DIR)");
+		return -EINVAL;
+	}
 	old = rcu_dereference_protected(b->exc, lockdep_is_held(&drift_mutex));
 	if (old) {
 		n = old->n;
@@ -324,9 +493,9 @@ static bool path_has_prefix(const char *path, const char *prefix, u32 plen)
 	       path[plen] == '/';
 }
 
-/* @path may be NULL when it could not be resolved. Caller holds RCU. */
+/* Caller holds RCU. A file exception needs the same ctime. */
 bool drift_exception_match(const struct drift_exceptions *exc, u32 dev,
-			   u64 ino, u32 gen, const char *path)
+			   u64 ino, u32 gen, const struct timespec64 *ctime)
 {
 	u32 i;
 
@@ -335,16 +504,84 @@ bool drift_exception_match(const struct drift_exceptions *exc, u32 dev,
 	for (i = 0; i < exc->n; i++) {
 		const struct drift_exception *e = &exc->items[i];
 
-		if (e->type == DRIFT_EXC_FILE) {
-			if (e->dev == dev && e->ino == ino &&
-			    (!(e->flags & DRIFT_FILE_F_GENERATION) ||
-			     e->gen == gen))
-				return true;
-		} else if (path && path_has_prefix(path, e->path, e->path_len)) {
+		if (e->type == DRIFT_EXC_FILE && e->dev == dev &&
+		    e->ino == ino &&
+		    (!(e->flags & DRIFT_FILE_F_GENERATION) || e->gen == gen) &&
+		    e->ctime_sec == ctime->tv_sec &&
+		    e->ctime_nsec == ctime->tv_nsec)
 			return true;
-		}
 	}
 	return false;
+}
+
+/*
+ * The path of @fpath relative to @root, in @buf (2 * PATH_MAX): NULL when
+ * the file is not beneath the root on the root's filesystem (another
+ * filesystem, a volume, a deleted file, outside a chroot'ed root).
+ * dentry_path_raw() ignores mounts and the task's root, so neither a
+ * chroot nor a bind mount changes the answer.
+ */
+static const char *path_from_root(const struct path *fpath,
+				  const struct path *root, char *buf)
+{
+	struct dentry *d = fpath->dentry;
+	char *rp, *fp;
+	size_t rlen;
+
+	if (d->d_sb != root->dentry->d_sb || d_unlinked(d) ||
+	    !is_subdir(d, root->dentry))
+		return NULL;
+	rp = dentry_path_raw(root->dentry, buf, PATH_MAX);
+	fp = dentry_path_raw(d, buf + PATH_MAX, PATH_MAX);
+	if (IS_ERR(rp) || IS_ERR(fp))
+		return NULL;
+	rlen = strlen(rp);
+	if (rlen == 1)			/* the root is its filesystem's root */
+		return fp;
+	if (strncmp(fp, rp, rlen) || (fp[rlen] != '/' && fp[rlen]))
+		return NULL;		/* moved out meanwhile */
+	return fp[rlen] ? fp + rlen : "/";
+}
+
+bool drift_exception_match_path(struct drift_binding *b,
+				const struct path *fpath)
+{
+	const struct drift_exceptions *exc;
+	struct drift_root *root;
+	const char *rel = NULL;
+	bool match = false;
+	struct path rootp;
+	char *buf;
+	u32 i;
+
+	might_sleep();
+	rcu_read_lock();
+	root = rcu_dereference(b->root);
+	if (root) {
+		rootp = root->path;
+		path_get(&rootp);
+	}
+	rcu_read_unlock();
+	if (!root)
+		return false;
+	buf = kmalloc(2 * PATH_MAX, GFP_KERNEL);
+	if (buf)
+		rel = path_from_root(fpath, &rootp, buf);
+	path_put(&rootp);
+	if (!rel)
+		goto out;
+	rcu_read_lock();
+	exc = rcu_dereference(b->exc);
+	for (i = 0; exc && i < exc->n && !match; i++) {
+		const struct drift_exception *e = &exc->items[i];
+
+		match = e->type == DRIFT_EXC_PATH_PREFIX &&
+			path_has_prefix(rel, e->path, e->path_len);
+	}
+	rcu_read_unlock();
+out:
+	kfree(buf);
+	return match;
 }
 
 u32 drift_binding_count(void)
@@ -364,6 +601,18 @@ struct drift_binding *drift_binding_at(unsigned long pos)
 		if (i++ == pos)
 			return b;
 	return NULL;
+}
+
+int drift_bindings_init(void)
+{
+	drift_wq = alloc_workqueue("drift", 0, 0);
+	return drift_wq ? 0 : -ENOMEM;
+}
+
+/* After rcu_barrier(): every root release has been queued. */
+void drift_bindings_wq_exit(void)
+{
+	destroy_workqueue(drift_wq);
 }
 
 void drift_bindings_exit(void)

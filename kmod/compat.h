@@ -41,12 +41,35 @@
 #define DRIFT_GENL_RESV_START_OP
 #endif
 
-/* Backported to 6.1 stable: only CAP_NET_ADMIN may join the group. */
-#ifdef GENL_MCAST_CAP_NET_ADMIN
+/*
+ * Joining the "events" group. GENL_MCAST_CAP_NET_ADMIN and
+ * GENL_MCAST_CAP_SYS_ADMIN came together (6.7, backported to the stable
+ * series, Debian's 6.1.0-x included): the group then needs both
+ * capabilities in the initial user namespace. A kernel with only the
+ * CAP_NET_ADMIN flag gets that; a kernel with neither has no way to restrict
+ * a generic netlink group (genl_bind() ignores group flags and a family has
+ * no bind callback before 6.6): the module then says so at load
+ * (DRIFT_MCGRP_OPEN) and any local user can read events. docs/DESIGN.md.
+ */
+#if defined(GENL_MCAST_CAP_SYS_ADMIN)
+#define DRIFT_MCGRP_FLAGS (GENL_MCAST_CAP_NET_ADMIN | GENL_MCAST_CAP_SYS_ADMIN)
+#elif defined(GENL_MCAST_CAP_NET_ADMIN)
 #define DRIFT_MCGRP_FLAGS GENL_MCAST_CAP_NET_ADMIN
+#define DRIFT_MCGRP_WEAK 1
 #else
 #define DRIFT_MCGRP_FLAGS 0
-#define DRIFT_MCGRP_CHECK_IN_BIND 1
+#define DRIFT_MCGRP_OPEN 1
+#endif
+
+/*
+ * 6.2 split the operations: pre_doit receives a struct genl_split_ops.
+ * Kbuild probes the header (DRIFT_HAVE_GENL_SPLIT_OPS), since backports
+ * (RHEL 9) make version numbers meaningless here.
+ */
+#ifdef DRIFT_HAVE_GENL_SPLIT_OPS
+#define drift_genl_ops genl_split_ops
+#else
+#define drift_genl_ops genl_ops
 #endif
 
 #endif /* _DRIFT_COMPAT_H */

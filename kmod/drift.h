@@ -18,7 +18,9 @@
 #include <linux/rculist.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
+#include <linux/path.h>
 #include <linux/time64.h>
+#include <linux/workqueue.h>
 #include <net/genetlink.h>
 
 #include "drift_netlink.h"
@@ -78,12 +80,21 @@ void drift_sets_exit(void);
 struct drift_set *drift_set_find(const char *name);	/* drift_mutex */
 void drift_set_get(struct drift_set *set);
 void drift_set_put(struct drift_set *set);
-int drift_set_begin(const char *name, u32 hint, struct netlink_ext_ack *extack);
-int drift_set_add(const char *name, const struct drift_file_id *ids, u32 n,
+/*
+ * Staging areas belong to the netlink socket (@portid) that began them and
+ * go when it closes (drift_staging_release(), NETLINK_URELEASE).
+ */
+int drift_set_begin(const char *name, u32 portid, u32 hint,
+		    struct netlink_ext_ack *extack);
+int drift_set_add(const char *name, u32 portid,
+		  const struct drift_file_id *ids, u32 n,
 		  struct netlink_ext_ack *extack);
-int drift_set_commit(const char *name, u32 *count,
+int drift_set_commit(const char *name, u32 portid, u32 *count,
 		     struct netlink_ext_ack *extack);
-int drift_set_abort(const char *name, struct netlink_ext_ack *extack);
+int drift_set_abort(const char *name, u32 portid,
+		    struct netlink_ext_ack *extack);
+void drift_staging_release(u32 portid);
+u32 drift_staging_count(void);
 int drift_set_del(const char *name, struct netlink_ext_ack *extack);
 u32 drift_set_count(void);
 u64 drift_set_memory(void);
@@ -98,9 +109,11 @@ struct drift_exception {
 	u32 dev;
 	u64 ino;
 	u32 gen;
-	u32 flags;			/* DRIFT_FILE_F_GENERATION */
+	u32 flags;			/* DRIFT_FILE_F_GENERATION, _CTIME */
+	s64 ctime_sec;			/* a file exception always has ctime */
+	u32 ctime_nsec;
 	u32 path_len;
-	char *path;
+	char *path;			/* container view, beneath the root */
 };
 
 struct drift_exceptions {
@@ -121,6 +134,13 @@ struct drift_ratelimit {
 	u32 suppressed;
 };
 
+/* The container's root directory, taken at BIND (DRIFT_A_ROOT_FD). */
+struct drift_root {
+	struct rcu_head rcu;
+	struct work_struct work;	/* path_put() in process context */
+	struct path path;
+};
+
 struct drift_binding {
 	struct hlist_node hnode;
 	struct rcu_head rcu;
@@ -132,18 +152,23 @@ struct drift_binding {
 	struct drift_set __rcu *set;
 	struct drift_name __rcu *name;
 	struct drift_exceptions __rcu *exc;
+	struct drift_root __rcu *root;	/* NULL: no path exceptions */
 	struct drift_stats __percpu *stats;
 	struct drift_ratelimit rl;
 };
 
+int drift_bindings_init(void);
 void drift_bindings_exit(void);
+void drift_bindings_wq_exit(void);	/* after rcu_barrier() */
 struct drift_binding *drift_binding_find_task(u64 *cgid);	/* RCU */
+bool drift_caller_governed(void);
 struct drift_binding *drift_binding_lookup(u64 cgid);	/* RCU or mutex */
 bool drift_binding_tryget(struct drift_binding *b);
 void drift_binding_put(struct drift_binding *b);
 /* lib_mode < 0 / flags < 0: not given (new binding: off / 0; replace: keep) */
 int drift_bind(u64 cgid, const char *set, int mode, int lib_mode, s64 flags,
-	       const char *name, bool replace, struct netlink_ext_ack *extack);
+	       const char *name, bool replace, const struct path *root,
+	       struct netlink_ext_ack *extack);
 int drift_unbind(u64 cgid, struct netlink_ext_ack *extack);
 /* each < 0: unchanged */
 int drift_set_mode(u64 cgid, int mode, int lib_mode, s64 flags,
@@ -151,8 +176,12 @@ int drift_set_mode(u64 cgid, int mode, int lib_mode, s64 flags,
 int drift_exception_change(u64 cgid, bool add,
 			   const struct drift_exception *exc,
 			   struct netlink_ext_ack *extack);
+/* File identity exceptions; caller holds RCU. */
 bool drift_exception_match(const struct drift_exceptions *exc, u32 dev,
-			   u64 ino, u32 gen, const char *path);
+			   u64 ino, u32 gen, const struct timespec64 *ctime);
+/* Path exceptions, as seen from the binding's root; sleeps, holds a ref. */
+bool drift_exception_match_path(struct drift_binding *b,
+				const struct path *fpath);
 u32 drift_binding_count(void);
 struct drift_binding *drift_binding_at(unsigned long pos);
 extern atomic_t drift_nbindings;
@@ -163,9 +192,21 @@ extern int drift_default_mode;		/* READ_ONCE */
 extern struct drift_set __rcu *drift_default_set;
 extern u32 drift_event_rate, drift_event_burst;
 extern bool drift_locked;
+extern bool drift_sealed;		/* only tightening until unloaded */
 extern bool drift_selftest_ok;
 extern siphash_key_t drift_hash_key;
 int drift_set_config(struct genl_info *info);
+
+/*
+ * A change refused by the permission model (capability, governed caller,
+ * seal): -EPERM with an extack message, counted in DRIFT_STAT_REFUSED.
+ * @msg must be a string literal.
+ */
+#define drift_refuse(extack, msg) ({					\
+	drift_count(drift_global_stats, DRIFT_STAT_REFUSED);		\
+	NL_SET_ERR_MSG((extack), msg);					\
+	-EPERM;								\
+})
 
 /* ---- hook.c: the hooks (exec, mmap, mprotect, interpreter open) ---- */
 int drift_hook_init(void);

@@ -16,8 +16,36 @@ struct drift_set __rcu *drift_default_set;
 u32 drift_event_rate = 100;
 u32 drift_event_burst = 200;
 bool drift_locked;
+bool drift_sealed;
 bool drift_selftest_ok;
 siphash_key_t drift_hash_key;
+
+/*
+ * Sealed, SET_CONFIG may only tighten: raise the default mode, give a
+ * default set where there was none, lock, raise the event limits (fewer
+ * events suppressed), seal again. Everything is checked before anything
+ * changes.
+ */
+static int config_sealed_check(struct nlattr **a, struct drift_set *old,
+			       struct drift_set *set, int mode,
+			       struct netlink_ext_ack *extack)
+{
+	if (a[DRIFT_A_SEALED] && !nla_get_u8(a[DRIFT_A_SEALED]))
+		return drift_refuse(extack, "sealed: the seal stays until the module is reloaded");
+	if (a[DRIFT_A_LOCKED] && !nla_get_u8(a[DRIFT_A_LOCKED]) && drift_locked)
+		return drift_refuse(extack, "sealed: the module cannot be unlocked");
+	if (mode < drift_default_mode)
+		return drift_refuse(extack, "sealed: the default mode can only be raised");
+	if (old && set != old)
+		return drift_refuse(extack,
+				    "sealed: the default set cannot be replaced or cleared");
+	if ((a[DRIFT_A_EVENT_RATE] &&
+	     nla_get_u32(a[DRIFT_A_EVENT_RATE]) < drift_event_rate) ||
+	    (a[DRIFT_A_EVENT_BURST] &&
+	     nla_get_u32(a[DRIFT_A_EVENT_BURST]) < drift_event_burst))
+		return drift_refuse(extack, "sealed: the event rate and burst can only be raised");
+	return 0;
+}
 
 /* Called with drift_mutex held, from DRIFT_CMD_SET_CONFIG. */
 int drift_set_config(struct genl_info *info)
@@ -25,7 +53,7 @@ int drift_set_config(struct genl_info *info)
 	struct netlink_ext_ack *extack = info->extack;
 	struct drift_set *old, *set;
 	struct nlattr **a = info->attrs;
-	int mode;
+	int mode, err;
 
 	lockdep_assert_held(&drift_mutex);
 	old = rcu_dereference_protected(drift_default_set,
@@ -46,6 +74,11 @@ int drift_set_config(struct genl_info *info)
 	}
 	mode = a[DRIFT_A_DEFAULT_MODE] ?
 		nla_get_u8(a[DRIFT_A_DEFAULT_MODE]) : drift_default_mode;
+	if (drift_sealed) {
+		err = config_sealed_check(a, old, set, mode, extack);
+		if (err)
+			return err;
+	}
 	if (mode != DRIFT_MODE_OFF && !set) {
 		NL_SET_ERR_MSG(extack,
 			       "a default mode other than off needs a default set");
@@ -80,6 +113,11 @@ int drift_set_config(struct genl_info *info)
 	if (a[DRIFT_A_EVENT_BURST])
 		WRITE_ONCE(drift_event_burst,
 			   nla_get_u32(a[DRIFT_A_EVENT_BURST]));
+	if (a[DRIFT_A_SEALED] && nla_get_u8(a[DRIFT_A_SEALED]) &&
+	    !drift_sealed) {
+		drift_sealed = true;
+		pr_info("sealed: only tightening changes until the module is reloaded\n");
+	}
 	return 0;
 }
 
@@ -96,6 +134,10 @@ static void drift_default_set_clear(void)
 		drift_set_put(old);
 }
 
+/*
+ * Order: nothing can reach drift until its generic netlink family exists,
+ * so that comes last; every failure undoes what came before it.
+ */
 static int __init drift_init(void)
 {
 	int err;
@@ -104,24 +146,29 @@ static int __init drift_init(void)
 	drift_global_stats = drift_stats_alloc();
 	if (!drift_global_stats)
 		return -ENOMEM;
-	err = drift_events_init();
+	err = drift_bindings_init();
 	if (err)
 		goto err_stats;
+	err = drift_events_init();
+	if (err)
+		goto err_wq;
+	err = drift_hook_init();
+	if (err)
+		goto err_events;
 	err = drift_netlink_init();
 	if (err) {
 		pr_err("cannot register the generic netlink family (%d)\n", err);
-		goto err_events;
+		goto err_hook;
 	}
-	err = drift_hook_init();
-	if (err)
-		goto err_netlink;
 	pr_info("version %s loaded; default mode off\n", DRIFT_VERSION);
 	return 0;
 
-err_netlink:
-	drift_netlink_exit();
+err_hook:
+	drift_hook_exit();
 err_events:
 	drift_events_exit();
+err_wq:
+	drift_bindings_wq_exit();
 err_stats:
 	drift_stats_free(drift_global_stats);
 	return err;
@@ -136,6 +183,7 @@ static void __exit drift_exit(void)
 	drift_default_set_clear();
 	drift_sets_exit();
 	rcu_barrier();			/* our call_rcu callbacks have run */
+	drift_bindings_wq_exit();	/* and the root releases they queued */
 	drift_stats_free(drift_global_stats);
 	pr_info("unloaded\n");
 }

@@ -4,11 +4,20 @@
  * and the event message. The protocol is documented in
  * include/drift_netlink.h. Every attribute a request may carry is in the
  * policy; output-only attributes are NLA_REJECT so a confused client gets
- * an error rather than being ignored. Every command but GET_STATUS needs
- * CAP_NET_ADMIN in the initial user namespace (GENL_ADMIN_PERM), and so
- * does joining the events group.
+ * an error rather than being ignored.
+ *
+ * Permissions (the header's "Who may change what"): every command but
+ * GET_STATUS needs CAP_NET_ADMIN in the initial user namespace
+ * (GENL_ADMIN_PERM, checked by the genetlink core). A changing command
+ * (DRIFT_OPF_CHANGE) also needs CAP_SYS_ADMIN there and a caller whose own
+ * cgroup no binding governs (drift_pre_doit()); the seal is checked where
+ * each change is made, under drift_mutex. Joining the events group needs
+ * both capabilities (DRIFT_MCGRP_FLAGS). Staging areas of a socket go when
+ * it closes (the NETLINK_URELEASE notifier).
  */
 #include <linux/capability.h>
+#include <linux/file.h>
+#include <linux/notifier.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
@@ -76,6 +85,9 @@ static const struct nla_policy drift_policy[DRIFT_A_MAX + 1] = {
 	[DRIFT_A_BIND_FLAGS] = NLA_POLICY_MASK(NLA_U32, __DRIFT_BIND_F_ALL),
 	[DRIFT_A_EVENT_OP] = { .type = NLA_REJECT },
 	[DRIFT_A_SELFTEST_NS] = { .type = NLA_REJECT },
+	[DRIFT_A_ROOT_FD] = { .type = NLA_U32 },
+	[DRIFT_A_SEALED] = NLA_POLICY_MAX(NLA_U8, 1),
+	[DRIFT_A_STAGING_COUNT] = { .type = NLA_REJECT },
 };
 
 /* ---- helpers ---- */
@@ -126,6 +138,8 @@ static int drift_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u8(msg, DRIFT_A_DEFAULT_MODE, drift_default_mode) ||
 	    (dset && nla_put_string(msg, DRIFT_A_SET_NAME, dset->name)) ||
 	    nla_put_u8(msg, DRIFT_A_LOCKED, drift_locked) ||
+	    nla_put_u8(msg, DRIFT_A_SEALED, drift_sealed) ||
+	    nla_put_u32(msg, DRIFT_A_STAGING_COUNT, drift_staging_count()) ||
 	    nla_put_u8(msg, DRIFT_A_SELFTEST, READ_ONCE(drift_selftest_ok)) ||
 	    nla_put_u64_64bit(msg, DRIFT_A_SELFTEST_NS, drift_selftest_time(),
 			      DRIFT_A_PAD) ||
@@ -172,7 +186,7 @@ static int drift_nl_set_begin(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[DRIFT_A_SET_SIZE_HINT])
 		hint = nla_get_u32(info->attrs[DRIFT_A_SET_SIZE_HINT]);
 	mutex_lock(&drift_mutex);
-	err = drift_set_begin(name, hint, info->extack);
+	err = drift_set_begin(name, info->snd_portid, hint, info->extack);
 	mutex_unlock(&drift_mutex);
 	return err;
 }
@@ -194,7 +208,7 @@ static int drift_nl_set_add(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 	mutex_lock(&drift_mutex);
-	err = drift_set_add(name, nla_data(a),
+	err = drift_set_add(name, info->snd_portid, nla_data(a),
 			    len / sizeof(struct drift_file_id), info->extack);
 	mutex_unlock(&drift_mutex);
 	return err;
@@ -214,7 +228,7 @@ static int drift_nl_set_commit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	mutex_lock(&drift_mutex);
-	err = drift_set_commit(name, &count, info->extack);
+	err = drift_set_commit(name, info->snd_portid, &count, info->extack);
 	mutex_unlock(&drift_mutex);
 	if (err) {
 		nlmsg_free(msg);
@@ -238,7 +252,7 @@ static int drift_nl_set_abort(struct sk_buff *skb, struct genl_info *info)
 	if (!name)
 		return -EINVAL;
 	mutex_lock(&drift_mutex);
-	err = drift_set_abort(name, info->extack);
+	err = drift_set_abort(name, info->snd_portid, info->extack);
 	mutex_unlock(&drift_mutex);
 	return err;
 }
@@ -354,12 +368,40 @@ static s64 opt_bind_flags(struct genl_info *info)
 	return a ? (s64)nla_get_u32(a) : -1;
 }
 
+/*
+ * DRIFT_A_ROOT_FD: a directory (O_PATH is fine) of the caller, the
+ * container's root filesystem. Its path is held by the binding.
+ */
+static int get_root(struct genl_info *info, struct path *root)
+{
+	struct nlattr *a = info->attrs[DRIFT_A_ROOT_FD];
+	struct file *f;
+	int err = 0;
+
+	f = fget_raw(nla_get_u32(a));
+	if (!f) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a, "root fd is not an open file");
+		return -EBADF;
+	}
+	if (!d_is_dir(f->f_path.dentry)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a, "root fd is not a directory");
+		err = -ENOTDIR;
+	} else {
+		*root = f->f_path;
+		path_get(root);
+	}
+	fput(f);
+	return err;
+}
+
 static int drift_nl_bind(struct sk_buff *skb, struct genl_info *info)
 {
 	const char *set = require_name(info, DRIFT_A_SET_NAME);
 	const char *name = NULL;
 	int mode = DRIFT_MODE_ENFORCE, lib_mode;
 	s64 flags;
+	struct path root;
+	bool has_root = false;
 	u64 cgid;
 	int err;
 
@@ -371,11 +413,19 @@ static int drift_nl_bind(struct sk_buff *skb, struct genl_info *info)
 	flags = opt_bind_flags(info);
 	if (info->attrs[DRIFT_A_BINDING_NAME])
 		name = nla_data(info->attrs[DRIFT_A_BINDING_NAME]);
+	if (info->attrs[DRIFT_A_ROOT_FD]) {
+		err = get_root(info, &root);
+		if (err)
+			return err;
+		has_root = true;
+	}
 	mutex_lock(&drift_mutex);
 	err = drift_bind(cgid, set, mode, lib_mode, flags, name,
 			 nla_get_flag(info->attrs[DRIFT_A_REPLACE]),
-			 info->extack);
+			 has_root ? &root : NULL, info->extack);
 	mutex_unlock(&drift_mutex);
+	if (has_root)
+		path_put(&root);
 	return err;
 }
 
@@ -426,6 +476,8 @@ static int exception_put(struct sk_buff *skb, const struct drift_exception *e)
 		id.dev_minor = MINOR(e->dev);
 		id.generation = e->gen;
 		id.flags = e->flags;
+		id.ctime_sec = e->ctime_sec;
+		id.ctime_nsec = e->ctime_nsec;
 		if (nla_put(skb, DRIFT_EXC_A_FILE, sizeof(id), &id))
 			return -EMSGSIZE;
 	} else if (nla_put_string(skb, DRIFT_EXC_A_PATH, e->path)) {
@@ -554,10 +606,20 @@ static int parse_exception(struct genl_info *info, struct drift_exception *e)
 					    "impossible device number");
 			return -EINVAL;
 		}
+		if (!(id->flags & DRIFT_FILE_F_CTIME) ||
+		    id->ctime_nsec >= NSEC_PER_SEC) {
+			/* without it a rewritten file would still match */
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[DRIFT_EXC_A_FILE],
+					    "a file exception needs a valid ctime (DRIFT_FILE_F_CTIME)");
+			return -EINVAL;
+		}
 		e->dev = MKDEV(id->dev_major, id->dev_minor);
 		e->ino = id->ino;
 		e->gen = id->generation;
-		e->flags = id->flags & DRIFT_FILE_F_GENERATION;
+		e->flags = id->flags &
+			   (DRIFT_FILE_F_GENERATION | DRIFT_FILE_F_CTIME);
+		e->ctime_sec = id->ctime_sec;
+		e->ctime_nsec = id->ctime_nsec;
 		return 0;
 	}
 	if (!tb[DRIFT_EXC_A_PATH] || tb[DRIFT_EXC_A_FILE]) {
@@ -664,8 +726,33 @@ int drift_event_fill(struct sk_buff *skb, const struct drift_event *ev)
 
 /* ---- family ---- */
 
+/* genl_ops.internal_flags: the command changes drift's state. */
+#define DRIFT_OPF_CHANGE	BIT(0)
+
+/*
+ * Before every doit: a changing command needs CAP_SYS_ADMIN in the initial
+ * user namespace (a CNI agent or kube-proxy in a hostNetwork pod holds
+ * CAP_NET_ADMIN only; GENL_ADMIN_PERM checked that one already) and a
+ * caller outside every governed cgroup. genl runs doit in the sender's
+ * context, so current is the task that sent the request.
+ */
+static int drift_pre_doit(const struct drift_genl_ops *ops,
+			  struct sk_buff *skb, struct genl_info *info)
+{
+	if (!(ops->internal_flags & DRIFT_OPF_CHANGE))
+		return 0;
+	if (!netlink_capable(skb, CAP_SYS_ADMIN))
+		return drift_refuse(info->extack,
+				    "changing drift needs CAP_SYS_ADMIN in the initial user namespace");
+	if (drift_caller_governed())
+		return drift_refuse(info->extack,
+				    "changing drift is refused to a task whose cgroup drift governs");
+	return 0;
+}
+
 #define ADMIN_OP(_cmd, _doit) \
-	{ .cmd = _cmd, .doit = _doit, .flags = GENL_ADMIN_PERM }
+	{ .cmd = _cmd, .doit = _doit, .flags = GENL_ADMIN_PERM, \
+	  .internal_flags = DRIFT_OPF_CHANGE }
 
 static const struct genl_ops drift_ops[] = {
 	{ .cmd = DRIFT_CMD_GET_STATUS, .doit = drift_nl_get_status },
@@ -699,14 +786,6 @@ static const struct genl_multicast_group drift_mcgrps[] = {
 	{ .name = DRIFT_GENL_MCGRP_EVENTS, .flags = DRIFT_MCGRP_FLAGS },
 };
 
-#ifdef DRIFT_MCGRP_CHECK_IN_BIND
-/* Kernels without GENL_MCAST_CAP_NET_ADMIN: check in the bind callback. */
-static int drift_mcast_bind(struct net *net, int group)
-{
-	return capable(CAP_NET_ADMIN) ? 0 : -EPERM;
-}
-#endif
-
 struct genl_family drift_family __ro_after_init = {
 	.name = DRIFT_GENL_NAME,
 	.version = DRIFT_GENL_VERSION,
@@ -715,22 +794,57 @@ struct genl_family drift_family __ro_after_init = {
 	.netnsok = false,
 	.parallel_ops = false,
 	.module = THIS_MODULE,
+	.pre_doit = drift_pre_doit,
 	.ops = drift_ops,
 	.n_ops = ARRAY_SIZE(drift_ops),
 	.mcgrps = drift_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(drift_mcgrps),
 	DRIFT_GENL_RESV_START_OP
-#ifdef DRIFT_MCGRP_CHECK_IN_BIND
-	.mcast_bind = drift_mcast_bind,
-#endif
 };
 
+/* A generic netlink socket closed: drop the staging areas it began. */
+static int drift_netlink_notify(struct notifier_block *nb,
+				unsigned long event, void *ptr)
+{
+	struct netlink_notify *n = ptr;
+
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC ||
+	    !net_eq(n->net, &init_net) || !n->portid)
+		return NOTIFY_DONE;
+	drift_staging_release(n->portid);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block drift_netlink_nb = {
+	.notifier_call = drift_netlink_notify,
+};
+
+/*
+ * The notifier first: once the family exists, a socket may begin a set
+ * and close. Each step is undone when a later one fails.
+ */
 int drift_netlink_init(void)
 {
-	return genl_register_family(&drift_family);
+	int err;
+
+	err = netlink_register_notifier(&drift_netlink_nb);
+	if (err)
+		return err;
+	err = genl_register_family(&drift_family);
+	if (err)
+		netlink_unregister_notifier(&drift_netlink_nb);
+#ifdef DRIFT_MCGRP_OPEN
+	else
+		pr_warn("this kernel cannot restrict generic netlink groups: any local user can read drift events\n");
+#elif defined(DRIFT_MCGRP_WEAK)
+	else
+		pr_warn("this kernel checks only CAP_NET_ADMIN for joining the events group\n");
+#endif
+	return err;
 }
 
 void drift_netlink_exit(void)
 {
 	genl_unregister_family(&drift_family);
+	netlink_unregister_notifier(&drift_netlink_nb);
 }

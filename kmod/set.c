@@ -7,10 +7,16 @@
  * linear probing over u32 slots, at most half full, keyed by a siphash of
  * (dev, ino) with a random key (so an attacker cannot build colliding
  * identities).
+ *
+ * A staging area belongs to the netlink socket that began it (its portid):
+ * only that socket adds to it, commits or aborts it, and it is freed when
+ * the socket closes (NETLINK_URELEASE), so a loader killed half-way leaks
+ * nothing. Building a large table yields the CPU now and then.
  */
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -24,6 +30,7 @@ static u32 drift_nstaging;
 struct drift_staging_area {
 	struct list_head node;
 	struct drift_entry *entries;
+	u32 portid;			/* the netlink socket that began it */
 	u32 n, cap;
 	char name[DRIFT_NAME_MAX];
 };
@@ -83,6 +90,8 @@ static struct drift_set_table *table_build(const struct drift_entry *src,
 		const struct drift_entry *e = &src[k];
 		u32 i = id_hash(e->dev, e->ino) & t->id_mask;
 
+		if (!(k & 4095))
+			cond_resched();	/* up to 2^22 entries */
 		for (;; i = (i + 1) & t->id_mask) {
 			u32 slot = t->id_slots[i];
 
@@ -143,6 +152,20 @@ static struct drift_staging_area *staging_find(const char *name)
 	return NULL;
 }
 
+/* The staging area of @name begun by @portid, or NULL + extack. */
+static struct drift_staging_area *staging_mine(const char *name, u32 portid,
+					       struct netlink_ext_ack *extack)
+{
+	struct drift_staging_area *s = staging_find(name);
+
+	if (!s || s->portid != portid) {
+		NL_SET_ERR_MSG(extack,
+			       "no load of this set in progress on this socket (SET_BEGIN first)");
+		return NULL;
+	}
+	return s;
+}
+
 static void staging_free(struct drift_staging_area *s)
 {
 	list_del(&s->node);
@@ -171,13 +194,18 @@ static int staging_reserve(struct drift_staging_area *s, u32 want)
 	return 0;
 }
 
-int drift_set_begin(const char *name, u32 hint, struct netlink_ext_ack *extack)
+int drift_set_begin(const char *name, u32 portid, u32 hint,
+		    struct netlink_ext_ack *extack)
 {
 	struct drift_staging_area *s;
 	int err;
 
 	lockdep_assert_held(&drift_mutex);
 	s = staging_find(name);
+	if (s && s->portid != portid) {
+		NL_SET_ERR_MSG(extack, "this set is being loaded by another socket");
+		return -EBUSY;
+	}
 	if (s) {
 		s->n = 0;	/* restart */
 	} else {
@@ -189,6 +217,7 @@ int drift_set_begin(const char *name, u32 hint, struct netlink_ext_ack *extack)
 		if (!s)
 			return -ENOMEM;
 		strscpy(s->name, name, sizeof(s->name));
+		s->portid = portid;
 		list_add(&s->node, &drift_staging);
 		drift_nstaging++;
 	}
@@ -226,7 +255,8 @@ static int entry_from_id(struct drift_entry *e, const struct drift_file_id *id,
 	return 0;
 }
 
-int drift_set_add(const char *name, const struct drift_file_id *ids, u32 n,
+int drift_set_add(const char *name, u32 portid,
+		  const struct drift_file_id *ids, u32 n,
 		  struct netlink_ext_ack *extack)
 {
 	struct drift_staging_area *s;
@@ -234,11 +264,9 @@ int drift_set_add(const char *name, const struct drift_file_id *ids, u32 n,
 	int err;
 
 	lockdep_assert_held(&drift_mutex);
-	s = staging_find(name);
-	if (!s) {
-		NL_SET_ERR_MSG(extack, "no load in progress for this set (SET_BEGIN first)");
+	s = staging_mine(name, portid, extack);
+	if (!s)
 		return -ENOENT;
-	}
 	if (n > DRIFT_SET_MAX_ENTRIES - s->n) {
 		NL_SET_ERR_MSG(extack, "set would exceed DRIFT_SET_MAX_ENTRIES");
 		return -E2BIG;
@@ -258,7 +286,13 @@ int drift_set_add(const char *name, const struct drift_file_id *ids, u32 n,
 	return 0;
 }
 
-int drift_set_commit(const char *name, u32 *count,
+/* Bindings (and the default) that use @set: references but the registry's. */
+static bool set_in_use(struct drift_set *set)
+{
+	return refcount_read(&set->ref) > 1;
+}
+
+int drift_set_commit(const char *name, u32 portid, u32 *count,
 		     struct netlink_ext_ack *extack)
 {
 	struct drift_staging_area *s;
@@ -266,12 +300,12 @@ int drift_set_commit(const char *name, u32 *count,
 	struct drift_set *set;
 
 	lockdep_assert_held(&drift_mutex);
-	s = staging_find(name);
-	if (!s) {
-		NL_SET_ERR_MSG(extack, "no load in progress for this set (SET_BEGIN first)");
+	s = staging_mine(name, portid, extack);
+	if (!s)
 		return -ENOENT;
-	}
 	set = drift_set_find(name);
+	if (set && drift_sealed && set_in_use(set))
+		return drift_refuse(extack, "sealed: a set in use cannot be replaced");
 	if (!set && drift_nsets >= DRIFT_MAX_SETS) {
 		NL_SET_ERR_MSG(extack, "too many sets (DRIFT_MAX_SETS)");
 		return -ENOSPC;
@@ -302,18 +336,34 @@ int drift_set_commit(const char *name, u32 *count,
 	return 0;
 }
 
-int drift_set_abort(const char *name, struct netlink_ext_ack *extack)
+int drift_set_abort(const char *name, u32 portid,
+		    struct netlink_ext_ack *extack)
 {
 	struct drift_staging_area *s;
 
 	lockdep_assert_held(&drift_mutex);
-	s = staging_find(name);
-	if (!s) {
-		NL_SET_ERR_MSG(extack, "no load in progress for this set");
+	s = staging_mine(name, portid, extack);
+	if (!s)
 		return -ENOENT;
-	}
 	staging_free(s);
 	return 0;
+}
+
+/* The netlink socket @portid closed (process context). */
+void drift_staging_release(u32 portid)
+{
+	struct drift_staging_area *s, *tmp;
+
+	mutex_lock(&drift_mutex);
+	list_for_each_entry_safe(s, tmp, &drift_staging, node)
+		if (s->portid == portid)
+			staging_free(s);
+	mutex_unlock(&drift_mutex);
+}
+
+u32 drift_staging_count(void)
+{
+	return drift_nstaging;
 }
 
 int drift_set_del(const char *name, struct netlink_ext_ack *extack)
@@ -326,6 +376,8 @@ int drift_set_del(const char *name, struct netlink_ext_ack *extack)
 		NL_SET_ERR_MSG(extack, "no such set");
 		return -ENOENT;
 	}
+	if (drift_sealed && set_in_use(set))
+		return drift_refuse(extack, "sealed: a set in use cannot be deleted");
 	if (rcu_access_pointer(drift_default_set) == set) {
 		NL_SET_ERR_MSG(extack, "set is the default set; clear it first");
 		return -EBUSY;

@@ -289,7 +289,7 @@ static void look_up(struct file *file, int op, struct inode *real,
 	if (!l->in_set && l->b)
 		l->excepted = drift_exception_match(rcu_dereference(l->b->exc),
 						    id->dev, id->ino, id->gen,
-						    path);
+						    &id->ctime);
 out:
 	rcu_read_unlock();
 }
@@ -359,7 +359,7 @@ int drift_decide(struct file *file, int op, const char *hint, int flags)
 	bool enforce_only = flags & DRIFT_DECIDE_ENFORCE_ONLY;
 	struct drift_stats __percpu *bstats;
 	struct drift_look l = { };
-	bool fileless, verified = false;
+	bool fileless, verified = false, writable = false;
 	const char *path = NULL;
 	int verify_err = 0;
 	struct drift_id id;
@@ -377,6 +377,9 @@ int drift_decide(struct file *file, int op, const char *hint, int flags)
 	fileless = real->i_nlink == 0;
 	look_up(file, op, real, &id, path, &l);
 	bstats = l.b ? l.b->stats : NULL;
+	if (l.b && l.mode != DRIFT_MODE_OFF && !l.in_set && !l.excepted)
+		l.excepted = drift_exception_match_path(l.b,
+							&file->f_path);
 
 	if (enforce_only && l.mode != DRIFT_MODE_ENFORCE)
 		goto out;
@@ -410,6 +413,8 @@ int drift_decide(struct file *file, int op, const char *hint, int flags)
 			err = drift_file_digest(file, real, digest);
 		if (!err)
 			verified = !memcmp(digest, l.digest, DRIFT_SHA256_LEN);
+		else if (err == -ETXTBSY)
+			writable = true;
 		else if (err != -EFBIG)
 			verify_err = err;
 	}
@@ -423,6 +428,8 @@ int drift_decide(struct file *file, int op, const char *hint, int flags)
 		reason = DRIFT_REASON_NO_SET;
 	else if (fileless)
 		reason = DRIFT_REASON_FILELESS;
+	else if (writable)
+		reason = DRIFT_REASON_WRITABLE;
 	else if (verify_err)
 		reason = DRIFT_REASON_VERIFY_FAILED;
 	else if (l.ctime_changed || l.copied_up)

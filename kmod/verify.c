@@ -10,13 +10,22 @@
  * A small digest cache avoids hashing the same file again. It is keyed by
  * identity, ctime, mtime and size; ctime cannot be set from userspace and
  * moves on every write or metadata change, so a changed file misses. Time
- * stamps are coarse (one tick), so a digest is not cached while the file's
- * ctime is within DRIFT_CACHE_SETTLE_NS of now: a write in the same tick as
- * the hash would otherwise keep the old ctime and reuse a stale digest.
+ * stamps are coarse (one tick, or the filesystem's s_time_gran when that is
+ * coarser), so a digest is not cached while the file's ctime is within
+ * twice that (at least DRIFT_CACHE_SETTLE_NS) of now: a write in the same
+ * tick as the hash would otherwise keep the old ctime and reuse a stale
+ * digest.
+ *
+ * Write-while-verified: a file that is open for write or writably mapped
+ * (a MAP_SHARED mapping made before the exec, through the real upper file)
+ * can change after, or while, it is hashed. Such a file is never verified:
+ * drift_file_digest() returns -ETXTBSY before the cache is consulted and
+ * again if a writer appeared while hashing, and nothing is cached then.
  */
 #include <crypto/sha2.h>
 #include <linux/fs.h>
 #include <linux/hash.h>
+#include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
@@ -96,6 +105,13 @@ static int hash_file(struct file *file, loff_t size, u8 *digest)
 	return err;
 }
 
+/* Open for write or writably mapped: its content may change under us. */
+static bool has_writers(struct inode *real)
+{
+	return atomic_read(&real->i_writecount) > 0 ||
+	       mapping_writably_mapped(real->i_mapping);
+}
+
 /*
  * The digest cache alone, for callers that must not read the file (the
  * mprotect hook runs under mmap_lock). 0 and @digest on a hit, else
@@ -120,7 +136,8 @@ int drift_file_digest_cached(struct inode *real, u8 *digest)
 
 /*
  * SHA-256 of the file being executed. @real is its real (data) inode.
- * Returns 0, -EFBIG (too large to verify) or an I/O error. Sleeps.
+ * Returns 0, -ETXTBSY (has writers: never verified), -EFBIG (too large to
+ * verify) or an I/O error. Sleeps.
  */
 int drift_file_digest(struct file *file, struct inode *real, u8 *digest)
 {
@@ -128,9 +145,12 @@ int drift_file_digest(struct file *file, struct inode *real, u8 *digest)
 	struct digest_cache_entry *slot;
 	struct timespec64 now;
 	bool hit = false;
+	u64 settle;
 	int err;
 
 	might_sleep();
+	if (has_writers(real))
+		return -ETXTBSY;
 	cache_key(&key, real);
 	if (key.size > DRIFT_VERIFY_MAX_SIZE)
 		return -EFBIG;
@@ -148,10 +168,13 @@ int drift_file_digest(struct file *file, struct inode *real, u8 *digest)
 	err = hash_file(file, key.size, digest);
 	if (err)
 		return err;
+	if (has_writers(real))
+		return -ETXTBSY;	/* a writer came while we read */
 
+	settle = max_t(u64, DRIFT_CACHE_SETTLE_NS,
+		       2ULL * real->i_sb->s_time_gran);
 	ktime_get_coarse_real_ts64(&now);
-	if (timespec64_to_ns(&now) - timespec64_to_ns(&key.ctime) <
-	    DRIFT_CACHE_SETTLE_NS)
+	if (timespec64_to_ns(&now) - timespec64_to_ns(&key.ctime) < settle)
 		return 0;
 	memcpy(key.digest, digest, DRIFT_SHA256_LEN);
 	spin_lock(&digest_cache_lock);

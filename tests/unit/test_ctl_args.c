@@ -109,6 +109,9 @@ START_TEST(t_simple)
 	ck_assert_int_eq(req.cmd, CTL_UNLOCK);
 	USAGE("lock", "now");
 	USAGE("lock", "--json");	/* --json only where there is output */
+	OK("seal");
+	ck_assert_int_eq(req.cmd, CTL_SEAL);
+	USAGE("seal", "now");
 	USAGE("unbind");
 	USAGE("unbind", "a", "b");
 	OK("unbind", "c1");
@@ -179,6 +182,11 @@ START_TEST(t_bind_mode)
 	ck_assert_int_eq(req.mode, -1);
 	ck_assert_ptr_null(req.name);
 	ck_assert(!req.replace);
+	ck_assert_ptr_null(req.root);
+	OK("bind", "c1", "img", "--root", "/run/ct/rootfs");
+	ck_assert_str_eq(req.root, "/run/ct/rootfs");
+	USAGE("bind", "c1", "img", "--root", "");
+	USAGE("bind", "c1", "img", "--root");
 	OK("bind", "--mode", "audit", "/sys/fs/cgroup/x", "img", "--name",
 	   "web", "--replace");
 	ck_assert_int_eq(req.mode, DRIFT_MODE_AUDIT);

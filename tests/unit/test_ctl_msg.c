@@ -196,7 +196,7 @@ START_TEST(t_names)
 	ck_assert_ptr_null(msg_set_begin(buf, sizeof(buf), FAM, NULL, 0));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(msg_bind(buf, sizeof(buf), FAM, 1, "s", -1, -1, -1, "", false));
+	ck_assert_ptr_null(msg_bind(buf, sizeof(buf), FAM, 1, "s", -1, -1, -1, "", false, -1));
 	ck_assert_int_eq(errno, EINVAL);
 	/* buffers too small even for the headers, or for one attribute */
 	errno = 0;
@@ -214,7 +214,7 @@ START_TEST(t_bind)
 	struct nlmsghdr *nlh;
 	struct attrs at;
 
-	nlh = msg_bind(buf, sizeof(buf), FAM, 77, "img", -1, -1, -1, NULL, false);
+	nlh = msg_bind(buf, sizeof(buf), FAM, 77, "img", -1, -1, -1, NULL, false, -1);
 	check_msg(nlh, DRIFT_CMD_BIND, 0, &at);
 	ck_assert_int_eq(at.n, 2);
 	ck_assert_ptr_null(at.tb[DRIFT_A_REPLACE]);
@@ -224,7 +224,7 @@ START_TEST(t_bind)
 	ck_assert_ptr_null(at.tb[DRIFT_A_BINDING_NAME]);
 
 	nlh = msg_bind(buf, sizeof(buf), FAM, 78, "img", DRIFT_MODE_AUDIT, -1,
-		       -1, "web", true);
+		       -1, "web", true, -1);
 	/* DRIFT_A_REPLACE (a flag), not NLM_F_REPLACE: genetlink refuses
 	 * that nlmsg flag for new families */
 	check_msg(nlh, DRIFT_CMD_BIND, 0, &at);
@@ -235,7 +235,11 @@ START_TEST(t_bind)
 	check_str(&at, DRIFT_A_BINDING_NAME, "web");
 
 	nlh = msg_bind(buf, sizeof(buf), FAM, 78, "img", DRIFT_MODE_OFF, -1,
-		       -1, NULL, false);
+		       -1, NULL, false, 5);
+	check_msg(nlh, DRIFT_CMD_BIND, 0, &at);
+	check_u32(&at, DRIFT_A_ROOT_FD, 5);
+	nlh = msg_bind(buf, sizeof(buf), FAM, 78, "img", DRIFT_MODE_OFF, -1,
+		       -1, NULL, false, -1);
 	check_msg(nlh, DRIFT_CMD_BIND, 0, &at);
 	check_u8(&at, DRIFT_A_MODE, DRIFT_MODE_OFF);
 	ck_assert_ptr_null(at.tb[DRIFT_A_LIB_MODE]);
@@ -243,7 +247,7 @@ START_TEST(t_bind)
 
 	/* library mode and flags */
 	nlh = msg_bind(buf, sizeof(buf), FAM, 79, "img", DRIFT_MODE_ENFORCE,
-		       DRIFT_MODE_AUDIT, DRIFT_BIND_F_FILELESS_MAP, NULL, false);
+		       DRIFT_MODE_AUDIT, DRIFT_BIND_F_FILELESS_MAP, NULL, false, -1);
 	check_msg(nlh, DRIFT_CMD_BIND, 0, &at);
 	ck_assert_int_eq(at.n, 5);
 	check_u8(&at, DRIFT_A_LIB_MODE, DRIFT_MODE_AUDIT);
@@ -251,26 +255,26 @@ START_TEST(t_bind)
 	ck_assert_uint_eq(mnl_attr_get_u32(at.tb[DRIFT_A_BIND_FLAGS]),
 			  DRIFT_BIND_F_FILELESS_MAP);
 	nlh = msg_bind(buf, sizeof(buf), FAM, 79, "img", -1, -1, 0, NULL,
-		       false);
+		       false, -1);
 	check_msg(nlh, DRIFT_CMD_BIND, 0, &at);
 	ck_assert_uint_eq(mnl_attr_get_u32(at.tb[DRIFT_A_BIND_FLAGS]), 0);
 	errno = 0;
 	ck_assert_ptr_null(msg_bind(buf, sizeof(buf), FAM, 1, "s", -1,
-				    DRIFT_MODE_MAX + 1, -1, NULL, false));
+				    DRIFT_MODE_MAX + 1, -1, NULL, false, -1));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
 	ck_assert_ptr_null(msg_bind(buf, sizeof(buf), FAM, 1, "s", -1, -1,
 				    (int64_t)__DRIFT_BIND_F_ALL + 1, NULL,
-				    false));
+				    false, -1));
 	ck_assert_int_eq(errno, EINVAL);
 
 	errno = 0;
 	ck_assert_ptr_null(msg_bind(buf, sizeof(buf), FAM, 1, "s",
-				    DRIFT_MODE_MAX + 1, -1, -1, NULL, false));
+				    DRIFT_MODE_MAX + 1, -1, -1, NULL, false, -1));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
 	ck_assert_ptr_null(msg_bind(buf, sizeof(buf), FAM, 1, NULL, 0, -1, -1,
-				    NULL, false));
+				    NULL, false, -1));
 	ck_assert_int_eq(errno, EINVAL);
 
 	nlh = msg_unbind(buf, sizeof(buf), FAM, 99);
@@ -414,7 +418,7 @@ END_TEST
 
 START_TEST(t_config)
 {
-	struct config_req cfg = { .mode = -1, .locked = -1 };
+	struct config_req cfg = { .mode = -1, .locked = -1, .sealed = -1 };
 	struct nlmsghdr *nlh;
 	struct attrs at;
 
@@ -431,9 +435,15 @@ START_TEST(t_config)
 	nlh = msg_set_config(buf, sizeof(buf), FAM, &cfg);
 	check_msg(nlh, DRIFT_CMD_SET_CONFIG, 0, &at);
 	check_u8(&at, DRIFT_A_LOCKED, 0);
+	cfg.locked = -1;
+	cfg.sealed = 1;
+	nlh = msg_set_config(buf, sizeof(buf), FAM, &cfg);
+	check_msg(nlh, DRIFT_CMD_SET_CONFIG, 0, &at);
+	ck_assert_int_eq(at.n, 1);
+	check_u8(&at, DRIFT_A_SEALED, 1);
 
 	cfg = (struct config_req){ .mode = DRIFT_MODE_ENFORCE, .set = "img",
-				   .locked = -1, .has_rate = true, .rate = 10,
+				   .locked = -1, .sealed = -1, .has_rate = true, .rate = 10,
 				   .has_burst = true, .burst = 20 };
 	nlh = msg_set_config(buf, sizeof(buf), FAM, &cfg);
 	check_msg(nlh, DRIFT_CMD_SET_CONFIG, 0, &at);
@@ -446,7 +456,7 @@ START_TEST(t_config)
 
 	/* "" clears the default set */
 	cfg = (struct config_req){ .mode = DRIFT_MODE_OFF, .set = "",
-				   .locked = -1 };
+				   .locked = -1, .sealed = -1 };
 	nlh = msg_set_config(buf, sizeof(buf), FAM, &cfg);
 	check_msg(nlh, DRIFT_CMD_SET_CONFIG, 0, &at);
 	check_str(&at, DRIFT_A_SET_NAME, "");

@@ -1,0 +1,65 @@
+#!/bin/bash
+# A module reload under a running driftd (unlock, rmmod, insmod: what a KMM
+# upgrade does). driftd notices the family going away (nlctrl DELFAMILY)
+# and coming back, uploads its sets and binds its live containers again
+# with their roots and exceptions within seconds, joins the new events
+# group (events resume), logs the gap and emits a module_reloaded notice.
+. "$(dirname "$0")/lib-runtime.sh"
+rt_init
+rt_start_driftd
+
+LOOP='mkdir -p /tmp/x /opt/tools; cp /bin/busybox /tmp/x/true; echo >>/tmp/x/true; chmod 755 /tmp/x/true
+cp /tmp/x/true /opt/tools/true
+while :; do
+  if [ -e /tmp/go ]; then
+    rm -f /tmp/go /tmp/result
+    a=denied; /tmp/x/true 2>/dev/null && a=ran
+    b=denied; /opt/tools/true 2>/dev/null && b=ran
+    echo "$a $b" >/tmp/result.t; mv /tmp/result.t /tmp/result
+  fi
+  sleep 0.1
+done'
+try_in() { # NAME -> "ran|denied ran|denied" (dropped, excepted)
+	local r=$RT/b/$1/rootfs/tmp i
+	rm -f "$r/result"; : >"$r/go"
+	for i in $(seq 1 100); do
+		[ -s "$r/result" ] && { cat "$r/result"; return; }
+		sleep 0.1
+	done
+	echo timeout
+}
+
+rt_bundle A drift.io/mode=enforce drift.io/exceptions=/opt/tools/ --args "$LOOP"
+crun run -d -b "$RT/b/A" A >/dev/null 2>&1 || fail "start A"
+rt_wait_bindings 1
+sets=$(rt_sets)
+[ "$(try_in A)" = "denied ran" ] || fail "A before the reload: $(try_in A)"
+rt_wait_events 1 container_id=A action=deny
+
+log "reload the module under driftd"
+"$DRIFTCTL" unlock >/dev/null 2>&1 || true
+rmmod drift || fail "rmmod drift"
+t0=$(date +%s.%N)
+insmod "${DRIFT_KO:-$REPO/kmod/drift.ko}" || fail "insmod"
+for i in $(seq 1 100); do
+	[ "$(rt_binding_mode A)" = enforce ] && break
+	sleep 0.1
+done
+t1=$(date +%s.%N)
+[ "$(rt_binding_mode A)" = enforce ] || fail "A not bound again after the reload: $(rt_kstate)"
+log "A bound again $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s after insmod"
+[ "$(rt_sets)" = "$sets" ] || fail "sets after the reload: $(rt_sets), before $sets"
+[ "$(try_in A)" = "denied ran" ] || fail "A after the reload: $(try_in A)"
+rt_wait_events 2 container_id=A action=deny
+log "ok: enforced again, exception kept, events resumed"
+grep -q "drift kernel module went away" "$DLOG" || fail "driftd did not log the module going away"
+grep -Eq "drift kernel module reloaded: 1 sets and 1 bindings restored \(0 failed\); enforcement was gone for [0-9.]+ s" "$DLOG" ||
+	fail "driftd did not log the restore"
+rt_wait_events 1 kind=module_reloaded
+log "ok: $(grep -o 'enforcement was gone for [0-9.]* s' "$DLOG")"
+
+crun kill A KILL; sleep 0.3; crun delete -f A >/dev/null 2>&1 || true
+rt_wait_bindings 0
+rt_unbundle A
+rt_stop_driftd
+log "PASS"
