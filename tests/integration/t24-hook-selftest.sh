@@ -105,8 +105,10 @@ probes_on() {
 	echo 'r:drift_t/mrp security_mmap_file' >>$T/kprobe_events &&
 	echo 'p:drift_t/oep open_exec' >>$T/kprobe_events &&
 	echo 1 >$T/events/drift_t/enable || fail "kprobe_events"
+	# graph-tracing security_mmap_file too (and so drift's slow path,
+	# hashing included) soft-locked the debug kernel under TCG: see the
+	# report; only the exec hook is graph-traced here
 	echo security_bprm_check >$T/set_graph_function
-	echo security_mmap_file >>$T/set_graph_function
 	echo function_graph >$T/current_tracer || fail "function_graph"
 }
 probes_off() {
@@ -119,7 +121,7 @@ cleanup_add probes_off
 # registered after drift
 probes_on
 checks "kprobe+kretprobe+function_graph registered after drift"
-hits=$(awk '$1 == "drift_t/krp" { print $2 }' $T/kprobe_profile)
+hits=$(awk '$1 == "krp" || $1 == "drift_t/krp" { print $2 }' $T/kprobe_profile)
 assert_ge "the kretprobe on security_bprm_check fired" 1 "$hits"
 probes_off
 # registered before drift
