@@ -51,12 +51,12 @@ mkroot
 [ "$(cd "$t/root" && find . | sort | tr '\n' ' ')" = ". ./drift-oci-hook " ] || fail "root is not empty"
 runhook; rc=$?
 [ $rc = 0 ] || fail "fail-open without driftd: exit $rc, expected 0"
-grep -q "container $id starts UNPROTECTED (fail-open): driftd is not running" "$t/err" ||
+grep -q "container $id starts UNPROTECTED (driftd unreachable, fail-open): driftd is not running" "$t/err" ||
 	fail "fail-open message"
 echo "ok: alone in an empty root, no driftd, fail-open: exit 0, '$(head -c 100 "$t/err")...'"
 runhook --fail-closed; rc=$?
 [ $rc = 1 ] || fail "fail-closed without driftd: exit $rc, expected 1"
-grep -q "container $id REFUSED (fail-closed): driftd is not running" "$t/err" || fail "fail-closed message"
+grep -q "container $id REFUSED (driftd unreachable, fail-closed): driftd is not running" "$t/err" || fail "fail-closed message"
 echo "ok: fail-closed: exit 1, '$(head -c 100 "$t/err")...'"
 env -i DRIFT_HOOK_FAIL=closed "$CHROOT" "$t/root" /drift-oci-hook --timeout-ms 3000 <"$t/state" 2>"$t/err"
 [ $? = 1 ] || fail "DRIFT_HOOK_FAIL=closed did not fail closed"
@@ -108,7 +108,7 @@ serve false "image layers of $id not found"
 runhook --fail-closed; rc=$?
 wait "$srv"; srv=
 [ $rc = 1 ] || fail "driftd said not ok, fail-closed: exit $rc, expected 1"
-grep -q "REFUSED (fail-closed): driftd: image layers of $id not found" "$t/err" || fail "refusal message"
+grep -q "driftd refused container $id: image layers of $id not found" "$t/err" || fail "refusal message"
 echo "ok: driftd answered ok=false, fail-closed: exit 1: '$(cat "$t/err")'"
 
 # 4. the check tells a dynamically linked hook apart
