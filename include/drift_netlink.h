@@ -180,8 +180,10 @@
  *   a library mode or flags not given keep their current values),
  *   DRIFT_A_ROOT_FD (u32: a directory file descriptor of the sender, O_PATH
  *   is fine, of the container's root filesystem as the host sees it; the
- *   binding holds that directory, not its name; without it the binding
- *   accepts no path exceptions; a replacement without it keeps the root).
+ *   binding records that directory's filesystem and its path on it, not
+ *   the name the sender used, and holds no reference: the root mount can
+ *   be unmounted while bound; without it the binding accepts no path
+ *   exceptions; a replacement without it keeps the root).
  *   EEXIST if the cgroup is already bound, unless DRIFT_A_REPLACE is given,
  *   which replaces set, mode and name atomically and keeps counters and
  *   exceptions. (Not NLM_F_REPLACE: generic netlink rejects that flag for
@@ -215,7 +217,7 @@
  *   DRIFT_A_ROOT_FD: EINVAL on a binding without a root; a prefix ending in
  *   '/' matches everything below that directory, otherwise it matches that
  *   exact path or anything below it). The path of the executed file is
- *   computed from the held root on the root's own filesystem, ignoring the
+ *   computed from the recorded root on the root's own filesystem, ignoring the
  *   task's root and mounts: a chroot, a bind mount or a filesystem mounted
  *   inside the container (a volume, a tmpfs) cannot make a file match, and
  *   a file that is not beneath the root on its filesystem, or deleted,

@@ -27,7 +27,6 @@
 
 static DEFINE_HASHTABLE(drift_bindings, 10);
 atomic_t drift_nbindings = ATOMIC_INIT(0);
-static struct workqueue_struct *drift_wq;	/* path_put() of roots */
 
 struct drift_binding *drift_binding_lookup(u64 cgid)
 {
@@ -93,54 +92,47 @@ static void exceptions_free_rcu(struct rcu_head *head)
 	exceptions_free(container_of(head, struct drift_exceptions, rcu));
 }
 
-static void root_free_work(struct work_struct *work)
-{
-	struct drift_root *r = container_of(work, struct drift_root, work);
-
-	path_put(&r->path);
-	kfree(r);
-}
-
-/* After a grace period: path_put() may sleep, so it runs from drift_wq. */
-static void root_free_now(struct drift_root *r)
-{
-	if (!r)
-		return;
-	INIT_WORK(&r->work, root_free_work);
-	queue_work(drift_wq, &r->work);
-}
-
-static void root_free_rcu(struct rcu_head *head)
-{
-	root_free_now(container_of(head, struct drift_root, rcu));
-}
-
 /* Readers may still use @r: a grace period first. */
 static void root_free(struct drift_root *r)
 {
 	if (r)
-		call_rcu(&r->rcu, root_free_rcu);
+		kfree_rcu(r, rcu);
 }
 
+/* The identity of @path (the container's root): see struct drift_root. */
 static struct drift_root *root_new(const struct path *path)
 {
 	struct drift_root *r;
+	char *buf, *p;
+	size_t len;
 
 	if (!path)
 		return NULL;
-	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
-	if (!r)
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!buf)
 		return ERR_PTR(-ENOMEM);
-	r->path = *path;
-	path_get(&r->path);
-	return r;
+	p = dentry_path_raw(path->dentry, buf, PATH_MAX);
+	if (IS_ERR(p)) {
+		kfree(buf);
+		return ERR_CAST(p);
+	}
+	len = strlen(p);
+	r = kzalloc(struct_size(r, path, len + 1), GFP_KERNEL_ACCOUNT);
+	if (r) {
+		r->sb = path->dentry->d_sb;
+		r->dev = r->sb->s_dev;
+		r->len = len;
+		memcpy(r->path, p, len + 1);
+	}
+	kfree(buf);
+	return r ?: ERR_PTR(-ENOMEM);
 }
 
 static void binding_free_rcu(struct rcu_head *head)
 {
 	struct drift_binding *b = container_of(head, struct drift_binding, rcu);
 
-	root_free_now(rcu_dereference_protected(b->root, true));
+	kfree(rcu_dereference_protected(b->root, true));
 	exceptions_free(rcu_dereference_protected(b->exc, true));
 	kfree(rcu_dereference_protected(b->name, true));
 	drift_set_put(rcu_dereference_protected(b->set, true));
@@ -272,8 +264,11 @@ int drift_bind(u64 cgid, const char *set_name, int mode, int lib_mode,
 	}
 	root = root_new(rootp);
 	if (IS_ERR(root)) {
-		NL_SET_ERR_MSG(extack, "out of memory creating the binding");
-		return -ENOMEM;
+		if (PTR_ERR(root) == -ENOMEM)
+			NL_SET_ERR_MSG(extack, "out of memory creating the binding");
+		else
+			NL_SET_ERR_MSG(extack, "cannot resolve the path of DRIFT_A_ROOT_FD");
+		return PTR_ERR(root);
 	}
 	n = name_new(name, cgid);
 	if (!n)
@@ -325,10 +320,7 @@ err_b:
 err_name:
 	kfree(n);
 err_root:
-	if (root) {
-		path_put(&root->path);
-		kfree(root);
-	}
+	kfree(root);
 	NL_SET_ERR_MSG(extack, "out of memory creating the binding");
 	return -ENOMEM;
 }
@@ -515,63 +507,49 @@ bool drift_exception_match(const struct drift_exceptions *exc, u32 dev,
 }
 
 /*
- * The path of @fpath relative to @root, in @buf (2 * PATH_MAX): NULL when
- * the file is not beneath the root on the root's filesystem (another
+ * The path of @fpath relative to @root, in @buf (PATH_MAX): NULL when the
+ * file is not beneath the root on the root's filesystem (another
  * filesystem, a volume, a deleted file, outside a chroot'ed root).
  * dentry_path_raw() ignores mounts and the task's root, so neither a
- * chroot nor a bind mount changes the answer.
+ * chroot nor a bind mount changes the answer. Under RCU (@root).
  */
 static const char *path_from_root(const struct path *fpath,
-				  const struct path *root, char *buf)
+				  const struct drift_root *root, char *buf)
 {
 	struct dentry *d = fpath->dentry;
-	char *rp, *fp;
-	size_t rlen;
+	char *fp;
 
-	if (d->d_sb != root->dentry->d_sb || d_unlinked(d) ||
-	    !is_subdir(d, root->dentry))
+	if (d->d_sb != root->sb || d->d_sb->s_dev != root->dev ||
+	    d_unlinked(d))
 		return NULL;
-	rp = dentry_path_raw(root->dentry, buf, PATH_MAX);
-	fp = dentry_path_raw(d, buf + PATH_MAX, PATH_MAX);
-	if (IS_ERR(rp) || IS_ERR(fp))
+	fp = dentry_path_raw(d, buf, PATH_MAX);
+	if (IS_ERR(fp))
 		return NULL;
-	rlen = strlen(rp);
-	if (rlen == 1)			/* the root is its filesystem's root */
+	if (root->len == 1)		/* the root is its filesystem's root */
 		return fp;
-	if (strncmp(fp, rp, rlen) || (fp[rlen] != '/' && fp[rlen]))
-		return NULL;		/* moved out meanwhile */
-	return fp[rlen] ? fp + rlen : "/";
+	if (strncmp(fp, root->path, root->len) ||
+	    (fp[root->len] != '/' && fp[root->len]))
+		return NULL;
+	return fp[root->len] ? fp + root->len : "/";
 }
 
 bool drift_exception_match_path(struct drift_binding *b,
 				const struct path *fpath)
 {
 	const struct drift_exceptions *exc;
-	struct drift_root *root;
-	const char *rel = NULL;
+	const char *rel;
 	bool match = false;
-	struct path rootp;
 	char *buf;
 	u32 i;
 
 	might_sleep();
-	rcu_read_lock();
-	root = rcu_dereference(b->root);
-	if (root) {
-		rootp = root->path;
-		path_get(&rootp);
-	}
-	rcu_read_unlock();
-	if (!root)
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!buf)
 		return false;
-	buf = kmalloc(2 * PATH_MAX, GFP_KERNEL);
-	if (buf)
-		rel = path_from_root(fpath, &rootp, buf);
-	path_put(&rootp);
-	if (!rel)
-		goto out;
 	rcu_read_lock();
-	exc = rcu_dereference(b->exc);
+	rel = rcu_dereference(b->root) ?
+		path_from_root(fpath, rcu_dereference(b->root), buf) : NULL;
+	exc = rel ? rcu_dereference(b->exc) : NULL;
 	for (i = 0; exc && i < exc->n && !match; i++) {
 		const struct drift_exception *e = &exc->items[i];
 
@@ -579,7 +557,6 @@ bool drift_exception_match_path(struct drift_binding *b,
 			path_has_prefix(rel, e->path, e->path_len);
 	}
 	rcu_read_unlock();
-out:
 	kfree(buf);
 	return match;
 }
@@ -601,18 +578,6 @@ struct drift_binding *drift_binding_at(unsigned long pos)
 		if (i++ == pos)
 			return b;
 	return NULL;
-}
-
-int drift_bindings_init(void)
-{
-	drift_wq = alloc_workqueue("drift", 0, 0);
-	return drift_wq ? 0 : -ENOMEM;
-}
-
-/* After rcu_barrier(): every root release has been queued. */
-void drift_bindings_wq_exit(void)
-{
-	destroy_workqueue(drift_wq);
 }
 
 void drift_bindings_exit(void)

@@ -134,11 +134,19 @@ struct drift_ratelimit {
 	u32 suppressed;
 };
 
-/* The container's root directory, taken at BIND (DRIFT_A_ROOT_FD). */
+/*
+ * The container's root directory, taken at BIND (DRIFT_A_ROOT_FD), as the
+ * identity of its filesystem and its path from that filesystem's root. No
+ * reference is held: a binding must never keep a container's root mount
+ * busy (runtimes unmount it when the container stops). @sb is compared,
+ * never dereferenced.
+ */
 struct drift_root {
 	struct rcu_head rcu;
-	struct work_struct work;	/* path_put() in process context */
-	struct path path;
+	const struct super_block *sb;
+	dev_t dev;
+	u32 len;		/* strlen(path); 1 for the filesystem's root */
+	char path[];		/* dentry_path_raw() at BIND */
 };
 
 struct drift_binding {
@@ -159,7 +167,6 @@ struct drift_binding {
 
 int drift_bindings_init(void);
 void drift_bindings_exit(void);
-void drift_bindings_wq_exit(void);	/* after rcu_barrier() */
 struct drift_binding *drift_binding_find_task(u64 *cgid);	/* RCU */
 bool drift_caller_governed(void);
 struct drift_binding *drift_binding_lookup(u64 cgid);	/* RCU or mutex */

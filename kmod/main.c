@@ -146,12 +146,9 @@ static int __init drift_init(void)
 	drift_global_stats = drift_stats_alloc();
 	if (!drift_global_stats)
 		return -ENOMEM;
-	err = drift_bindings_init();
-	if (err)
-		goto err_stats;
 	err = drift_events_init();
 	if (err)
-		goto err_wq;
+		goto err_stats;
 	err = drift_hook_init();
 	if (err)
 		goto err_events;
@@ -167,8 +164,6 @@ err_hook:
 	drift_hook_exit();
 err_events:
 	drift_events_exit();
-err_wq:
-	drift_bindings_wq_exit();
 err_stats:
 	drift_stats_free(drift_global_stats);
 	return err;
@@ -183,7 +178,6 @@ static void __exit drift_exit(void)
 	drift_default_set_clear();
 	drift_sets_exit();
 	rcu_barrier();			/* our call_rcu callbacks have run */
-	drift_bindings_wq_exit();	/* and the root releases they queued */
 	drift_stats_free(drift_global_stats);
 	pr_info("unloaded\n");
 }

@@ -370,7 +370,8 @@ static s64 opt_bind_flags(struct genl_info *info)
 
 /*
  * DRIFT_A_ROOT_FD: a directory (O_PATH is fine) of the caller, the
- * container's root filesystem. Its path is held by the binding.
+ * container's root filesystem. The binding records its filesystem and
+ * its path on it (struct drift_root), and holds no reference.
  */
 static int get_root(struct genl_info *info, struct path *root)
 {

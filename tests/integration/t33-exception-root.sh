@@ -42,4 +42,12 @@ sleep 0.05	# a ctime tick apart on any timestamp granularity
 ct_sh c1 'echo >>/tmp/tool' || fail "rewrite"
 expect_exec c1 EACCES /tmp/tool
 
+# The binding records the root, it does not hold it: with the container's
+# processes gone, the runtime's (non-lazy) umount of the rootfs succeeds
+# while the binding is still there.
+out=$(umount "$(ct_root c1)" 2>&1) || fail "umount of a bound container's root: $out"
+log "ok: umount of the root of a bound container succeeds"
+d1=$(stat_binding c1 execs_denied)
+[ -n "$d1" ] || fail "the binding went with the umount"
+
 pass

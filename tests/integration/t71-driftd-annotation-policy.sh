@@ -13,9 +13,6 @@
 # Bundles with CRI-O's keys stand for pods created by CRI-O
 # ("cri-runtime cri-o"): CRI-O writes io.kubernetes.pod.namespace itself.
 . "$(dirname "$0")/lib-runtime.sh"
-# KNOWN FAILING on the merged tree (2026-12-01, see the issue 8 note): skipped
-# until fixed; DRIFT_RUN_KNOWN_FAILING=1 runs it.
-[ "${DRIFT_RUN_KNOWN_FAILING:-0}" = 1 ] || skip "known failing on main, open bug (issue 8 note); DRIFT_RUN_KNOWN_FAILING=1 runs it"
 rt_init
 sed -i 's/^mode audit$/mode enforce/' "$CONF"
 rt_start_driftd

@@ -7,9 +7,6 @@
 #    bound: a first attempt that fails (bundle config unreadable) does not
 #    lose it, the retry binds it.
 . "$(dirname "$0")/lib-runtime.sh"
-# KNOWN FAILING on the merged tree (2026-12-01, see the issue 8 note): skipped
-# until fixed; DRIFT_RUN_KNOWN_FAILING=1 runs it.
-[ "${DRIFT_RUN_KNOWN_FAILING:-0}" = 1 ] || skip "known failing on main, open bug (issue 8 note); DRIFT_RUN_KNOWN_FAILING=1 runs it"
 rt_init
 sed -i 's/^mode audit$/mode enforce/' "$CONF"
 rt_start_driftd

@@ -7,9 +7,6 @@
 # a root process of the host moved into the container's cgroup. The real
 # hook (host namespaces) still works.
 . "$(dirname "$0")/lib-runtime.sh"
-# KNOWN FAILING on the merged tree (2026-12-01, see the issue 8 note): skipped
-# until fixed; DRIFT_RUN_KNOWN_FAILING=1 runs it.
-[ "${DRIFT_RUN_KNOWN_FAILING:-0}" = 1 ] || skip "known failing on main, open bug (issue 8 note); DRIFT_RUN_KNOWN_FAILING=1 runs it"
 rt_init
 # audit: the host process moved into the container's cgroup below must be
 # able to exec the (host) hook binary; drift.ko only reports it.

@@ -70,11 +70,11 @@ cmp -s "$t/state" "$t/root/run/drift/unprotected/$id.json" || fail "no unprotect
 echo "ok: fail-open left /run/drift/unprotected/$id.json (the OCI state)"
 
 # 3. a driftd stand-in on the root's socket
-serve() { # OK MESSAGE: one-connection server; writes what it received to $t/got
+serve() { # OK MESSAGE [noread]: one-connection server; writes what it received to $t/got
 	rm -f "$t/root/run/drift/driftd.sock" "$t/ready"
-	python3 - "$t/root/run/drift/driftd.sock" "$t/got" "$1" "$2" "$t/ready" <<'EOF' &
-import json, socket, sys
-path, got, ok, msg, ready = sys.argv[1:6]
+	python3 - "$t/root/run/drift/driftd.sock" "$t/got" "$1" "$2" "$t/ready" "${3:-read}" <<'EOF' &
+import json, socket, sys, time
+path, got, ok, msg, ready, mode = sys.argv[1:7]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind(path)
 s.listen(1)
@@ -82,6 +82,13 @@ open(ready, "w").close()
 s.settimeout(20)
 c, _ = s.accept()
 data = b""
+if mode == "noread":
+    # what driftd does with a refused peer: answer at once, close without
+    # reading the request (the kernel then resets the connection)
+    time.sleep(0.5)
+    c.sendall(json.dumps({"ok": False, "result": "error", "message": msg}).encode())
+    c.close()
+    sys.exit(0)
 while True:
     b = c.recv(65536)
     if not b:
@@ -110,6 +117,12 @@ wait "$srv"; srv=
 [ $rc = 1 ] || fail "driftd said not ok, fail-closed: exit $rc, expected 1"
 grep -q "driftd refused container $id: image layers of $id not found" "$t/err" || fail "refusal message"
 echo "ok: driftd answered ok=false, fail-closed: exit 1: '$(cat "$t/err")'"
+serve false "permission denied: peer pid 1 is not in the host's mnt namespace" noread
+runhook --fail-open; rc=$?
+wait "$srv"; srv=
+[ $rc = 1 ] || fail "driftd refused the peer without reading its request, fail-open: exit $rc, expected 1 ($(cat "$t/err"))"
+grep -q "driftd refused container $id: permission denied: peer pid 1" "$t/err" || fail "peer refusal message: $(cat "$t/err")"
+echo "ok: refused before its request was read (connection reset), fail-open: exit 1: '$(cat "$t/err")'"
 
 # 4. the check tells a dynamically linked hook apart
 if [ -n "$dyn" ]; then
