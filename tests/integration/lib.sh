@@ -291,8 +291,8 @@ dctl_rc() {
 }
 
 set_load() { dctl set load "$1" --from-dir "$2" >/dev/null; }
-bind() { # CT SET MODE [BINDING-NAME]
-	dctl bind "$(ct_cg "$1")" "$2" --mode "$3" --name "${4:-$1}" >/dev/null
+bind() { # CT SET MODE [BINDING-NAME]: with the container's root, as driftd binds
+	dctl bind "$(ct_cg "$1")" "$2" --mode "$3" --name "${4:-$1}" --root "$(ct_root "$1")" >/dev/null
 }
 
 # The drift group joined by the monitor? (/proc/net/netlink shows the first

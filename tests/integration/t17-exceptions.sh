@@ -41,7 +41,7 @@ dctl exception add "$cg" --path /opt/toolsX/y >/dev/null
 expect_exec c1 ok /opt/toolsX/y
 # without a root, no path exceptions (they could be steered by a chroot)
 ct_create c2
-bind c2 img enforce
+dctl bind "$(ct_cg c2)" img --mode enforce >/dev/null	# no --root
 out=$("$DRIFTCTL" exception add "$(ct_cg c2)" --path /opt/tools/ 2>&1) && fail "path exception without a root accepted"
 assert_match "path exception without a root" "need the container's root" "$out"
 n=$(binding_json c1 | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin).get("exceptions", [])))')
