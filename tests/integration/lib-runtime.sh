@@ -55,7 +55,10 @@ rt_init() {
 	fi
 	trap rt_cleanup EXIT
 	# run-all unloads the module between tests: start from a clean state.
-	rm -rf /run/drift "$DLOG" "$DLOG.out"
+	rm -rf /run/drift "$DLOG" "$DLOG.out" "$RT/layer-cache"
+	# driftd's on-disk layer cache: one per test, so that a test's scans
+	# are its own (the default /var/lib/drift/layers outlives tests)
+	export DRIFTD_LAYER_CACHE=$RT/layer-cache
 	mkdir -p "$RT" "$IMG/bin" "$IMG/tmp" "$RT/www"
 	if [ ! -e "$IMG/bin/busybox" ]; then
 		cp /usr/bin/busybox "$IMG/bin/busybox"
