@@ -490,6 +490,25 @@ static int parse_set_cmd(struct ctl_req *req, int argc, char **argv,
 			 "'set del'", argv[1]);
 }
 
+/*
+ * The mapping options 'bind' and 'mode' share: --lib-mode MODE (-l),
+ * --fileless-map (-F), --no-fileless-map (-n, 'mode' only).
+ */
+static int parse_lib_opt(struct ctl_req *req, struct drift_buf *err,
+			 const char *cmd, int c)
+{
+	switch (c) {
+	case 'l':
+		return parse_mode(err, cmd, optarg, &req->lib_mode);
+	case 'F':
+		req->bind_flags = DRIFT_BIND_F_FILELESS_MAP;
+		return 0;
+	default:	/* 'n' */
+		req->bind_flags = 0;
+		return 0;
+	}
+}
+
 static int parse_bind(struct ctl_req *req, int argc, char **argv,
 		      struct drift_buf *err)
 {
@@ -513,12 +532,10 @@ static int parse_bind(struct ctl_req *req, int argc, char **argv,
 				return ret;
 			break;
 		case 'l':
-			ret = parse_mode(err, "bind", optarg, &req->lib_mode);
+		case 'F':
+			ret = parse_lib_opt(req, err, "bind", c);
 			if (ret)
 				return ret;
-			break;
-		case 'F':
-			req->bind_flags = DRIFT_BIND_F_FILELESS_MAP;
 			break;
 		case 'N':
 			ret = check_name(err, "bind", "binding", optarg);
@@ -568,15 +585,11 @@ static int parse_mode_cmd(struct ctl_req *req, int argc, char **argv,
 	while ((c = getopt_long(argc, argv, ":l:Fnh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'l':
-			ret = parse_mode(err, "mode", optarg, &req->lib_mode);
+		case 'F':
+		case 'n':
+			ret = parse_lib_opt(req, err, "mode", c);
 			if (ret)
 				return ret;
-			break;
-		case 'F':
-			req->bind_flags = DRIFT_BIND_F_FILELESS_MAP;
-			break;
-		case 'n':
-			req->bind_flags = 0;
 			break;
 		case 'h':
 			req->cmd = CTL_HELP;
