@@ -38,6 +38,16 @@ static char *xstrdup_or_null(const char *s)
 	return p;
 }
 
+static void strv_push(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		abort();
+	*v = nv;
+	nv[(*n)++] = xstrdup_or_null(s);
+}
+
 static void strv_free(char **v, size_t n)
 {
 	size_t i;
@@ -513,10 +523,12 @@ static int find_root_mount(int pid, const char *root, struct mount_entry *me)
  * overlay root, a snapshot otherwise. Fills c->set, c->layers, c->snapshot.
  */
 static int container_set(struct driftd *d, struct container *c, int pid,
-			 const char *root, char *err, size_t errlen)
+			 const char *root, char **hl, size_t nhl,
+			 char *err, size_t errlen)
 {
 	struct mount_entry me;
 	struct overlay_layers ol;
+	size_t i;
 	int ret;
 
 	if (find_root_mount(pid, root, &me) == 0 && !strcmp(me.fstype, "overlay")) {
@@ -529,6 +541,9 @@ static int container_set(struct driftd *d, struct container *c, int pid,
 			overlay_layers_free(&ol);
 			return -ENOENT;
 		}
+		/* the host-library sources are layers of the set too */
+		for (i = 0; i < nhl; i++)
+			strv_push(&ol.lower, &ol.nlower, hl[i]);
 		ret = imageset_for_layers(d, ol.lower, ol.nlower, c->image, c->set,
 					  sizeof(c->set), err, errlen);
 		if (!ret) {
@@ -548,13 +563,12 @@ static int container_set(struct driftd *d, struct container *c, int pid,
 	}
 	/* Not an overlay: snapshot of the root before the container runs. */
 	c->snapshot = true;
-	c->layers = calloc(1, sizeof(char *));
-	if (!c->layers)
-		abort();
-	c->layers[0] = xstrdup_or_null(root);
-	c->nlayers = 1;
-	return imageset_for_root(d, c->layers[0], c->id, c->image, c->set,
-				 sizeof(c->set), err, errlen);
+	strv_push(&c->layers, &c->nlayers, root);
+	for (i = 0; i < nhl; i++)
+		strv_push(&c->layers, &c->nlayers, hl[i]);
+	return imageset_for_root(d, c->layers[0], c->layers + 1, c->nlayers - 1,
+				 c->id, c->image, c->set, sizeof(c->set),
+				 err, errlen);
 }
 
 static char *read_bundle_config(const char *bundle, struct oci_config *cfg,
@@ -635,23 +649,20 @@ static char *read_bundle_config(const char *bundle, struct oci_config *cfg,
 	return cfg->root_path;
 }
 
-static void strv_push(char ***v, size_t *n, const char *s)
-{
-	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-
-	if (!nv)
-		abort();
-	*v = nv;
-	nv[(*n)++] = xstrdup_or_null(s);
-}
 
 /*
- * host-library: a bind mount of the OCI spec whose host source is at or
- * below an administrator's "host-library" path (GPU runtimes, CDI) is
- * excepted at its destination in the container.
+ * host-library: a bind mount of the OCI spec whose host source (a
+ * directory or a file) is at or below an administrator's "host-library"
+ * path (GPU runtimes, CDI) is added to the container's set as one more
+ * layer: its files by identity, as they are when the container starts.
+ * Files written there later, or changed (ctime), are not allowed. A path
+ * exception at the destination would not do: a bind mount is not on the
+ * container root's filesystem, where path exceptions are matched.
  */
-static void host_library_exceptions(struct driftd *d, const struct oci_config *oc,
-				    struct container *c)
+#define HOST_LIBRARIES_MAX 64
+
+static void host_libraries(struct driftd *d, const struct oci_config *oc,
+			   const char *id, char ***v, size_t *n)
 {
 	size_t i, j;
 
@@ -668,14 +679,14 @@ static void host_library_exceptions(struct driftd *d, const struct oci_config *o
 		for (j = 0; j < d->cfg.nhost_libraries; j++) {
 			if (!policy_path_under(real, strlen(real), d->cfg.host_libraries[j]))
 				continue;
-			if (c->nexceptions >= DRIFT_MAX_EXCEPTIONS) {
-				log_warn("container %s: too many exceptions, host library %s not allowed",
-					 c->id, m->destination);
+			if (*n >= HOST_LIBRARIES_MAX) {
+				log_warn("container %s: more than %d host-library mounts, %s not allowed",
+					 id, HOST_LIBRARIES_MAX, m->destination);
 				return;
 			}
-			strv_push(&c->exceptions, &c->nexceptions, m->destination);
+			strv_push(v, n, real);
 			log_info("container %s: host library %s (from %s, host-library %s) allowed",
-				 c->id, m->destination, real, d->cfg.host_libraries[j]);
+				 id, m->destination, real, d->cfg.host_libraries[j]);
 			break;
 		}
 	}
@@ -694,6 +705,8 @@ int container_start(struct driftd *d, const struct oci_state *st,
 	char err[512] = "";
 	char *sname = NULL, *simage = NULL, *sdigest = NULL;
 	const char *dname, *dimage;
+	char **hl = NULL;		/* host-library sources */
+	size_t nhl = 0;
 	int pidfd = -1;
 	size_t i;
 	int ret;
@@ -806,7 +819,7 @@ int container_start(struct driftd *d, const struct oci_state *st,
 	pol.exceptions = NULL;
 	pol.nexceptions = 0;
 	policy_result_free(&pol);
-	host_library_exceptions(d, &ocfg, c);
+	host_libraries(d, &ocfg, c->id, &hl, &nhl);
 
 	ret = cgroup_lookup(cg, &c->cgroup_id);
 	if (ret) {
@@ -814,7 +827,8 @@ int container_start(struct driftd *d, const struct oci_state *st,
 		container_free(c);
 		goto out;
 	}
-	ret = container_set(d, c, running ? 0 : st->pid, realroot, err, sizeof(err));
+	ret = container_set(d, c, running ? 0 : st->pid, realroot, hl, nhl,
+			    err, sizeof(err));
 	if (ret) {
 		snprintf(msg, msglen, "allowlist: %s", err);
 		container_free(c);
@@ -867,6 +881,7 @@ int container_start(struct driftd *d, const struct oci_state *st,
 out:
 	if (pidfd >= 0)
 		close(pidfd);
+	strv_free(hl, nhl);
 	free(sname);
 	free(simage);
 	free(sdigest);

@@ -127,9 +127,9 @@ int cgroup_lookup(const char *rel, uint64_t *id);
 int imageset_for_layers(struct driftd *d, char **layers, size_t n,
 			const char *image, char *set, size_t setlen,
 			char *err, size_t errlen);
-int imageset_for_root(struct driftd *d, const char *root, const char *id,
-		      const char *image, char *set, size_t setlen,
-		      char *err, size_t errlen);
+int imageset_for_root(struct driftd *d, const char *root, char **extra,
+		      size_t nextra, const char *id, const char *image,
+		      char *set, size_t setlen, char *err, size_t errlen);
 struct image_set *imageset_find(struct driftd *d, const char *name);
 struct image_set *imageset_adopt(struct driftd *d, const char *name,
 				 uint32_t entries);

@@ -338,6 +338,40 @@ static int upload(struct driftd *d, const char *name, struct drift_idvec *iv,
 	return 0;
 }
 
+/*
+ * A "layer" that is a regular file: a host library bind-mounted file by
+ * file (CDI), see host-library in driftd.conf(5).
+ */
+static bool host_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int add_file(struct driftd *d, const char *path,
+		    struct drift_idvec *iv, char *err, size_t errlen)
+{
+	struct drift_file_id id;
+	int ret;
+
+	if (drift_file_id_from_path(path, &id,
+				    d->cfg.hash ? DRIFT_FILEID_SHA256 : 0)) {
+		snprintf(err, errlen, "host library %.200s: %s", path,
+			 strerror(errno));
+		return -errno;
+	}
+	ret = drift_idvec_push(iv, &id);
+	if (ret == -ENOMEM)
+		abort();
+	if (ret) {
+		snprintf(err, errlen, "host library %.200s: the set is full",
+			 path);
+		return ret;
+	}
+	return 0;
+}
+
 int imageset_for_layers(struct driftd *d, char **layers, size_t n,
 			const char *image, char *set, size_t setlen,
 			char *err, size_t errlen)
@@ -384,8 +418,17 @@ int imageset_for_layers(struct driftd *d, char **layers, size_t n,
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		struct layer *l = layer_get(d, layers[i], err, errlen);
+		struct layer *l;
 
+		if (host_file(layers[i])) {	/* a host-library file */
+			ret = add_file(d, layers[i], &iv, err, errlen);
+			if (ret) {
+				drift_idvec_free(&iv);
+				return ret;
+			}
+			continue;
+		}
+		l = layer_get(d, layers[i], err, errlen);
 		if (!l) {
 			drift_idvec_free(&iv);
 			return -EIO;
@@ -410,13 +453,14 @@ int imageset_for_layers(struct driftd *d, char **layers, size_t n,
 	return ret;
 }
 
-int imageset_for_root(struct driftd *d, const char *root, const char *id,
-		      const char *image, char *set, size_t setlen,
-		      char *err, size_t errlen)
+int imageset_for_root(struct driftd *d, const char *root, char **extra,
+		      size_t nextra, const char *id, const char *image,
+		      char *set, size_t setlen, char *err, size_t errlen)
 {
 	struct drift_idvec iv = DRIFT_IDVEC_INIT;
-	bool truncated;
+	bool truncated, t;
 	double t0 = now_s();
+	size_t i;
 	int ret;
 
 	snprintf(set, setlen, SET_PREFIX_ROOT "%s", id);
@@ -428,6 +472,22 @@ int imageset_for_root(struct driftd *d, const char *root, const char *id,
 			 strerror(-ret));
 		drift_idvec_free(&iv);
 		return ret;
+	}
+	/* host-library sources: directories scanned, files by identity */
+	for (i = 0; i < nextra; i++) {
+		if (host_file(extra[i])) {
+			ret = add_file(d, extra[i], &iv, err, errlen);
+		} else {
+			ret = scan_dir(d, extra[i], &iv, &t);
+			truncated |= t;
+			if (ret)
+				snprintf(err, errlen, "scanning host library %.200s: %s",
+					 extra[i], strerror(-ret));
+		}
+		if (ret) {
+			drift_idvec_free(&iv);
+			return ret;
+		}
 	}
 	ret = upload(d, set, &iv, truncated, image, t0, err, errlen);
 	drift_idvec_free(&iv);

@@ -113,7 +113,8 @@ static int rebuild_set(struct driftd *d, struct container *c, struct kstate *ks)
 	if (c->nlayers == 0)
 		return -ENOENT;
 	if (c->snapshot)
-		ret = imageset_for_root(d, c->layers[0], c->id, c->image, c->set,
+		ret = imageset_for_root(d, c->layers[0], c->layers + 1,
+					c->nlayers - 1, c->id, c->image, c->set,
 					sizeof(c->set), err, sizeof(err));
 	else
 		ret = imageset_for_layers(d, c->layers, c->nlayers, c->image,

@@ -1,9 +1,11 @@
 #!/bin/bash
 # Injected host libraries (issue 7.3): a bind mount of the OCI spec whose
-# host source is under an administrator's "host-library" path is allowed in
-# the container (at its destination); the same mount without the line, or
-# from another host directory, stays denied. The workload cannot name a
-# host library itself (the configuration does).
+# host source (a directory, or a single file as CDI injects them) is under
+# an administrator's "host-library" path is added to the container's set;
+# the same mount without the line, or from another host directory, stays
+# denied, and so does a file written into the host directory after the
+# container started. The workload cannot name a host library itself (the
+# configuration does).
 . "$(dirname "$0")/lib-runtime.sh"
 rt_init
 sed -i 's/^mode audit$/mode enforce/' "$CONF"
@@ -46,6 +48,37 @@ grep -q "container g1: host library /usr/lib/gpu (from $HL, host-library $RT/hos
 bundle g2 "$OTHER"
 out=$(crun run -b "$RT/b/g2" g2 2>&1) || true
 rt_expect "$out" GPU=denied
-for n in g0 g1 g2; do rt_unbundle $n; done
+
+log "a single-file mount (CDI) under host-library: allowed"
+rt_bundle g3 --args 'if /usr/lib/libgpu-true 2>/dev/null; then echo "RESULT GPU=ran"; else echo "RESULT GPU=denied"; fi'
+python3 - "$RT/b/g3/config.json" "$HL/true" <<-'PY'
+import json, sys
+p, src = sys.argv[1:3]
+c = json.load(open(p))
+c["mounts"].append({"destination": "/usr/lib/libgpu-true", "type": "bind", "source": src,
+                    "options": ["rbind", "ro"]})
+json.dump(c, open(p, "w"))
+PY
+mkdir -p "$RT/b/g3/rootfs/usr/lib" && touch "$RT/b/g3/rootfs/usr/lib/libgpu-true"
+out=$(crun run -b "$RT/b/g3" g3 2>&1) || true
+rt_expect "$out" GPU=ran
+
+log "a file written into the host-library directory after the start: denied"
+bundle g4 "$HL"
+python3 - "$RT/b/g4/config.json" <<-'PY'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["args"] = ["/bin/sh", "-c",
+    "/usr/lib/gpu/true && echo RESULT GPU=ran; sleep 2; "
+    "if /usr/lib/gpu/late 2>/dev/null; then echo RESULT LATE=ran; else echo RESULT LATE=denied; fi"]
+json.dump(c, open(p, "w"))
+PY
+( sleep 1; cp "$HL/true" "$HL/late"; printf 'y' >>"$HL/late"; chmod 755 "$HL/late" ) &
+out=$(crun run -b "$RT/b/g4" g4 2>&1) || true
+wait
+rt_expect "$out" GPU=ran LATE=denied
+rm -f "$HL/late"
+for n in g0 g1 g2 g3 g4; do rt_unbundle $n; done
 rt_stop_driftd
 log "PASS"

@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 	}
 	elapsed = now() - start;
 	if (!quiet || bad)
-		printf("exec_loop: execs=%lu ok=%lu eacces=%lu other=%lu seconds=%.3f rate=%.1f\n",
+		printf("exec_loop: execs=%lu ok=%lu eacces=%lu other=%lu seconds=%.6f rate=%.1f\n",
 		       execs, ok, eacces, other, elapsed,
 		       elapsed > 0 ? (double)execs / elapsed : 0.0);
 	return bad ? 1 : 0;
