@@ -24,6 +24,7 @@ REPO=${DRIFT_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 DRIFTD=$REPO/daemon/driftd
 HOOK=$REPO/daemon/drift-oci-hook
 DRIFTCTL=$REPO/ctl/driftctl
+TOOLS=$REPO/tests/tools
 RT=/tmp/rt
 IMG=$RT/img
 EVENTS=$RT/events.jsonl
