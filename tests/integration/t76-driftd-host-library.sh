@@ -50,16 +50,16 @@ out=$(crun run -b "$RT/b/g2" g2 2>&1) || true
 rt_expect "$out" GPU=denied
 
 log "a single-file mount (CDI) under host-library: allowed"
-rt_bundle g3 --args 'if /usr/lib/libgpu-true 2>/dev/null; then echo "RESULT GPU=ran"; else echo "RESULT GPU=denied"; fi'
+rt_bundle g3 --args 'if /usr/lib/gpu1/true 2>/dev/null; then echo "RESULT GPU=ran"; else echo "RESULT GPU=denied"; fi'
 python3 - "$RT/b/g3/config.json" "$HL/true" <<-'PY'
 import json, sys
 p, src = sys.argv[1:3]
 c = json.load(open(p))
-c["mounts"].append({"destination": "/usr/lib/libgpu-true", "type": "bind", "source": src,
+c["mounts"].append({"destination": "/usr/lib/gpu1/true", "type": "bind", "source": src,
                     "options": ["rbind", "ro"]})
 json.dump(c, open(p, "w"))
 PY
-mkdir -p "$RT/b/g3/rootfs/usr/lib" && touch "$RT/b/g3/rootfs/usr/lib/libgpu-true"
+mkdir -p "$RT/b/g3/rootfs/usr/lib/gpu1" && touch "$RT/b/g3/rootfs/usr/lib/gpu1/true"
 out=$(crun run -b "$RT/b/g3" g3 2>&1) || true
 rt_expect "$out" GPU=ran
 
