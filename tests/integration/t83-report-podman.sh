@@ -8,6 +8,9 @@
 # ns:NAME enforce` enforces the clean namespace.
 . "$(dirname "$0")/lib-runtime.sh"
 rt_init
+# The podman containers below stand for pods created by CRI-O: driftd
+# trusts the Kubernetes keys only from the node's CRI runtime (issue 8).
+echo "cri-runtime cri-o" >>"$CONF"
 rt_start_driftd
 export DRIFTD_CONFIG=$CONF
 
