@@ -71,14 +71,17 @@ p = sys.argv[1]
 c = json.load(open(p))
 c["process"]["args"] = ["/bin/sh", "-c",
     "/usr/lib/gpu/true && echo RESULT GPU=ran; sleep 2; "
-    "if /usr/lib/gpu/late 2>/dev/null; then echo RESULT LATE=ran; else echo RESULT LATE=denied; fi"]
+    "if /usr/lib/gpu/echo x >/dev/null 2>&1; then echo RESULT LATE=ran; else echo RESULT LATE=denied; fi"]
 json.dump(c, open(p, "w"))
 PY
-( sleep 1; cp "$HL/true" "$HL/late"; printf 'y' >>"$HL/late"; chmod 755 "$HL/late" ) &
+# busybox runs the applet of its file name: "echo" (a new file, new inode)
+( sleep 1; cp "$HL/true" "$HL/echo"; printf 'y' >>"$HL/echo"; chmod 755 "$HL/echo" ) &
+late=$!
 out=$(crun run -b "$RT/b/g4" g4 2>&1) || true
-wait
+wait "$late"
 rt_expect "$out" GPU=ran LATE=denied
-rm -f "$HL/late"
+rt_wait_events 1 container_id=g4 action=deny path=/usr/lib/gpu/echo
+rm -f "$HL/echo"
 for n in g0 g1 g2 g3 g4; do rt_unbundle $n; done
 rt_stop_driftd
 log "PASS"
