@@ -30,7 +30,9 @@ pod() {
 	local ns=$1 pod=$2; shift 2
 	podman run --network host --hooks-dir "$RT/hooks.d" \
 		--annotation io.kubernetes.pod.namespace="$ns" \
-		--annotation io.kubernetes.pod.name="$pod" "$@"
+		--annotation io.kubernetes.pod.name="$pod" \
+		--annotation io.kubernetes.cri-o.ContainerType=container \
+		--annotation io.kubernetes.cri-o.ImageName=localhost/bb:1 "$@"
 }
 
 log "shop: two pods of one Deployment drift (audit, the node default)"
