@@ -468,7 +468,17 @@ static int render_text(const struct report *r, struct hit **v, size_t n,
 			if (pathable(h->reason)) {
 				drift_buf_puts(o, "      allow: annotation drift.io/exceptions=");
 				drift_text_escape(o, h->path);
-				drift_buf_puts(o, " on the workload; now: driftctl exception add ct:");
+				drift_buf_puts(o, " on the workload, granted by driftd.conf: allow ");
+				if (*h->ns) {
+					drift_buf_puts(o, "namespace ");
+					drift_text_escape(o, h->ns);
+				} else {
+					drift_buf_puts(o, "image ");
+					drift_text_escape(o, *h->image ? h->image : "IMAGE");
+				}
+				drift_buf_puts(o, " exceptions ");
+				drift_text_escape(o, h->path);
+				drift_buf_puts(o, "; now: driftctl exception add ct:");
 				drift_text_escape(o, h->ncts ? h->cts[0] : "ID");
 				drift_buf_puts(o, " --path ");
 				drift_text_escape(o, h->path);

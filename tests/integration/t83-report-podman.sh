@@ -11,6 +11,9 @@ rt_init
 # The podman containers below stand for pods created by CRI-O: driftd
 # trusts the Kubernetes keys only from the node's CRI runtime (issue 8).
 echo "cri-runtime cri-o" >>"$CONF"
+# what the report tells the administrator to grant before its exceptions
+# are followed below (annotations alone may only tighten)
+echo "allow namespace shop exceptions /tmp/" >>"$CONF"
 rt_start_driftd
 export DRIFTD_CONFIG=$CONF
 
@@ -60,8 +63,8 @@ grep -q '^namespace shop: NOT clean to enforce: 4 path(s) would be denied' "$RT/
 grep -q '^namespace ops: enforced' "$RT/report.txt" || fail "ops verdict"
 grep -Eq '^    2 +0 +[0-9T:-]+Z +[0-9T:-]+Z +exec +not_in_image +/tmp/x/true$' "$RT/report.txt" ||
 	fail "no line for /tmp/x/true seen twice"
-grep -q 'allow: annotation drift.io/exceptions=/tmp/x/true on the workload' "$RT/report.txt" ||
-	fail "no exception for /tmp/x/true"
+grep -q 'allow: annotation drift.io/exceptions=/tmp/x/true on the workload, granted by driftd.conf: allow namespace shop exceptions /tmp/x/true;' "$RT/report.txt" ||
+	fail "no exception (and its grant) for /tmp/x/true"
 grep -q 'note: fileless code' "$RT/report.txt" || fail "no note for the memfd exec"
 
 log "driftctl --json report"
