@@ -12,13 +12,7 @@ bad() { echo "!! unexpected: $*"; problems=$((problems + 1)); }
 rt_init
 say "11. driftd starts; podman gets drift's OCI hook (hooks.d, createRuntime)"
 rt_start_driftd
-mkdir -p "$RT/hooks.d"
-cat >"$RT/hooks.d/drift.json" <<JSON
-{"version": "1.0.0",
- "hook": {"path": "$HOOK", "args": ["drift-oci-hook", "--fail-closed"], "timeout": 60},
- "when": {"always": true},
- "stages": ["createRuntime"]}
-JSON
+rt_podman_hooks
 cat "$RT/hooks.d/drift.json"
 tar -C "$IMG" -cf "$RT/img.tar" .
 podman import --quiet "$RT/img.tar" localhost/shop:1 >/dev/null || bad "podman import"

@@ -108,6 +108,25 @@ rt_start_driftd() {
 	fail "driftd not ready after 10 s"
 }
 
+# rt_podman_hooks: drift's OCI hook for podman (--hooks-dir "$RT/hooks.d"),
+# createRuntime, fail-closed, as packaging/hooks/drift.json installs it
+rt_podman_hooks() {
+	mkdir -p "$RT/hooks.d"
+	cat >"$RT/hooks.d/drift.json" <<-JSON
+	{"version": "1.0.0",
+	 "hook": {"path": "$HOOK", "args": ["drift-oci-hook", "--fail-closed"], "timeout": 60},
+	 "when": {"always": true},
+	 "stages": ["createRuntime"]}
+	JSON
+}
+
+# rt_podman_image: the test image ($IMG) as podman's localhost/bb:1
+rt_podman_image() {
+	podman image exists localhost/bb:1 && return 0
+	tar -C "$IMG" -cf "$RT/img.tar" .
+	podman import "$RT/img.tar" localhost/bb:1 >/dev/null || fail "podman import"
+}
+
 rt_stop_driftd() {
 	local sig=${1:-TERM}
 	[ -n "$DRIFTD_PID" ] || return 0

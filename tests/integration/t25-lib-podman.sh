@@ -27,12 +27,7 @@ cp "$TOOLS/map_exec" "$L/bin/map_exec"
 mkdir -p "$RT/src25"
 cp "$TOOLS/evil.so" "$RT/src25/evil.so"
 
-mkdir -p "$RT/hooks.d"
-cat >"$RT/hooks.d/drift.json" <<JSON
-{"version": "1.0.0",
- "hook": {"path": "$HOOK", "args": ["drift-oci-hook", "--fail-closed"], "timeout": 60},
- "when": {"always": true}, "stages": ["createRuntime"]}
-JSON
+rt_podman_hooks
 podman rmi -f localhost/dyn:25 >/dev/null 2>&1 || true
 tar -C "$L" -cf "$RT/img25.tar" . || fail "tar of the image"
 podman import "$RT/img25.tar" localhost/dyn:25 >/dev/null || fail "podman import"

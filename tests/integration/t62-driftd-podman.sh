@@ -9,17 +9,8 @@ rt_init
 echo "allow all exceptions /tmp" >>"$CONF"
 rt_start_driftd
 
-mkdir -p "$RT/hooks.d"
-cat >"$RT/hooks.d/drift.json" <<JSON
-{"version": "1.0.0",
- "hook": {"path": "$HOOK", "args": ["drift-oci-hook", "--fail-closed"], "timeout": 60},
- "when": {"always": true},
- "stages": ["createRuntime"]}
-JSON
-if ! podman image exists localhost/bb:1; then
-	tar -C "$IMG" -cf "$RT/img.tar" .
-	podman import "$RT/img.tar" localhost/bb:1 >/dev/null || fail "podman import"
-fi
+rt_podman_hooks
+rt_podman_image
 prun() { podman run --rm --network host --hooks-dir "$RT/hooks.d" "$@"; }
 
 log "podman, enforce by annotation"

@@ -36,16 +36,8 @@ grep -q 'drift.io/exceptions refused' "$DLOG" || fail "no exceptions refusal log
 [ "$(rt_events kind=annotation_refused)" -ge 3 ] || fail "no annotation_refused events"
 
 log "podman: --annotation drift.io/mode=off and io.kubernetes.pod.namespace=drift-system"
-mkdir -p "$RT/hooks.d"
-cat >"$RT/hooks.d/drift.json" <<JSON
-{"version": "1.0.0",
- "hook": {"path": "$HOOK", "args": ["drift-oci-hook", "--fail-closed"], "timeout": 60},
- "when": {"always": true}, "stages": ["createRuntime"]}
-JSON
-if ! podman image exists localhost/bb:1; then
-	tar -C "$IMG" -cf "$RT/img.tar" .
-	podman import "$RT/img.tar" localhost/bb:1 >/dev/null || fail "podman import"
-fi
+rt_podman_hooks
+rt_podman_image
 out=$(podman run --rm --network host --hooks-dir "$RT/hooks.d" --name p-off --annotation drift.io/mode=off \
 	--annotation io.kubernetes.pod.namespace=drift-system localhost/bb:1 /bin/sh -c "$RT_PAYLOAD" 2>&1) || true
 echo "$out"

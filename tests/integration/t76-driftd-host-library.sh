@@ -15,17 +15,24 @@ mkdir -p "$HL" "$OTHER"
 # busybox picks its applet from the file name: "true".
 for d in "$HL" "$OTHER"; do cp /usr/bin/busybox "$d/true"; printf 'z' >>"$d/true"; chmod 755 "$d/true"; done
 
-bundle() {	# bundle NAME HOSTDIR
-	rt_bundle "$1" --args 'if /usr/lib/gpu/true 2>/dev/null; then echo "RESULT GPU=ran"; else echo "RESULT GPU=denied"; fi'
-	python3 - "$RT/b/$1/config.json" "$2" <<-'PY'
+bundle() {	# bundle NAME HOSTSRC [DEST]: HOSTSRC bind-mounted at DEST (/usr/lib/gpu)
+	local dest=${3:-/usr/lib/gpu} prog
+	prog=$dest/true
+	[ -d "$2" ] || prog=$dest
+	rt_bundle "$1" --args "if $prog 2>/dev/null; then echo \"RESULT GPU=ran\"; else echo \"RESULT GPU=denied\"; fi"
+	python3 - "$RT/b/$1/config.json" "$2" "$dest" <<-'PY'
 	import json, sys
-	p, src = sys.argv[1:3]
+	p, src, dest = sys.argv[1:4]
 	c = json.load(open(p))
-	c["mounts"].append({"destination": "/usr/lib/gpu", "type": "bind", "source": src,
+	c["mounts"].append({"destination": dest, "type": "bind", "source": src,
 	                    "options": ["rbind", "ro"]})
 	json.dump(c, open(p, "w"))
 	PY
-	mkdir -p "$RT/b/$1/rootfs/usr/lib/gpu"
+	if [ -d "$2" ]; then
+		mkdir -p "$RT/b/$1/rootfs$dest"
+	else
+		mkdir -p "$RT/b/$1/rootfs$(dirname "$dest")" && touch "$RT/b/$1/rootfs$dest"
+	fi
 }
 
 log "without host-library: denied"
@@ -50,16 +57,7 @@ out=$(crun run -b "$RT/b/g2" g2 2>&1) || true
 rt_expect "$out" GPU=denied
 
 log "a single-file mount (CDI) under host-library: allowed"
-rt_bundle g3 --args 'if /usr/lib/gpu1/true 2>/dev/null; then echo "RESULT GPU=ran"; else echo "RESULT GPU=denied"; fi'
-python3 - "$RT/b/g3/config.json" "$HL/true" <<-'PY'
-import json, sys
-p, src = sys.argv[1:3]
-c = json.load(open(p))
-c["mounts"].append({"destination": "/usr/lib/gpu1/true", "type": "bind", "source": src,
-                    "options": ["rbind", "ro"]})
-json.dump(c, open(p, "w"))
-PY
-mkdir -p "$RT/b/g3/rootfs/usr/lib/gpu1" && touch "$RT/b/g3/rootfs/usr/lib/gpu1/true"
+bundle g3 "$HL/true" /usr/lib/gpu1/true
 out=$(crun run -b "$RT/b/g3" g3 2>&1) || true
 rt_expect "$out" GPU=ran
 

@@ -17,17 +17,8 @@ echo "allow namespace shop exceptions /tmp/" >>"$CONF"
 rt_start_driftd
 export DRIFTD_CONFIG=$CONF
 
-mkdir -p "$RT/hooks.d"
-cat >"$RT/hooks.d/drift.json" <<JSON
-{"version": "1.0.0",
- "hook": {"path": "$HOOK", "args": ["drift-oci-hook", "--fail-closed"], "timeout": 60},
- "when": {"always": true},
- "stages": ["createRuntime"]}
-JSON
-if ! podman image exists localhost/bb:1; then
-	tar -C "$IMG" -cf "$RT/img.tar" .
-	podman import "$RT/img.tar" localhost/bb:1 >/dev/null || fail "podman import"
-fi
+rt_podman_hooks
+rt_podman_image
 # pod NAMESPACE POD: podman run as a Kubernetes pod's container would be
 pod() {
 	local ns=$1 pod=$2; shift 2
