@@ -84,7 +84,7 @@ static const char *const stat_helps[] = {
 	[DRIFT_STAT_MAPS_DENIED] = "executable mappings not in the set, denied (enforce)",
 	[DRIFT_STAT_SELFTEST_RUNS] = "self-tests of the hooks run",
 	[DRIFT_STAT_SELFTEST_FAILURES] = "self-tests that failed: enforcement not proven",
-	[DRIFT_STAT_REFUSED] = "changes refused: seal, capability or governed caller",
+	[DRIFT_STAT_REFUSED] = "changes refused: seal, capability or governed caller (module load/unload too)",
 };
 
 _Static_assert(ARRAY_SIZE(mode_names) == __DRIFT_MODE_MAX, "mode names");

@@ -102,7 +102,11 @@
  *  Each refusal made by drift.ko (a missing CAP_SYS_ADMIN, a governed
  *  sender, the seal) counts in DRIFT_STAT_REFUSED; the genetlink core's own
  *  CAP_NET_ADMIN checks happen before drift.ko sees the request and are not
- *  counted.
+ *  counted. Outside netlink, drift.ko also refuses (EPERM) loading and
+ *  unloading kernel modules (init_module, finit_module, delete_module,
+ *  forced or not) and loading a kexec kernel from a task in a governed
+ *  cgroup, whatever the binding's mode; those count in DRIFT_STAT_REFUSED
+ *  too.
  *
  * Every attribute is validated by a policy; errors carry an extack message.
  *
@@ -486,7 +490,8 @@ enum drift_stat_attr {
 	DRIFT_STAT_MAPS_DENIED,		/* not in the set, denied (enforce) */
 	DRIFT_STAT_SELFTEST_RUNS,	/* global only: self-tests run */
 	DRIFT_STAT_SELFTEST_FAILURES,	/* global only: self-tests failed */
-	/* global only: changes refused (seal, capability, governed caller) */
+	/* global only: changes refused (seal, capability, governed caller;
+	 * kernel module load/unload from a governed cgroup) */
 	DRIFT_STAT_REFUSED,
 	__DRIFT_STAT_MAX
 };

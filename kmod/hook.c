@@ -9,6 +9,17 @@
  *   security_file_mprotect(vma, req, prot) mprotect, under mmap_lock (write)
  *   open_exec(name)                       the loader opening an ELF
  *                                         interpreter (or #! interpreter)
+ *   security_kernel_read_file(file, id, c) finit_module, kexec_file_load
+ *   security_kernel_load_data(id, c)      init_module, kexec_load
+ *   __x64_sys_delete_module(regs)         rmmod (and __ia32_sys_* when
+ *                                         the kernel has it)
+ *
+ * The last three refuse (EPERM) loading or unloading kernel modules and
+ * loading a kexec kernel from a task in a governed cgroup, whatever the
+ * binding's mode: kernel code is not in any image, and a privileged
+ * container must not be able to unload drift (a forced rmmod ignores the
+ * lock's module reference) or load code that disarms it. Counted in
+ * DRIFT_STAT_REFUSED and logged (rate-limited).
  *
  * The callback runs with preemption off. It allows the common case in place
  * (O(1), no allocation: drift_fast_allow()) and returns; the original runs
@@ -53,6 +64,7 @@
  */
 #include <linux/ftrace.h>
 #include <linux/kallsyms.h>
+#include <linux/kernel_read_file.h>
 #include <linux/kprobes.h>
 #include <linux/mman.h>
 #include <linux/mm_types.h>
@@ -61,6 +73,7 @@
 #include <linux/personality.h>
 #include <linux/ptrace.h>
 #include <linux/sched/mm.h>
+#include <linux/security.h>
 #include <linux/trace_recursion.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
@@ -98,11 +111,20 @@ typedef int (*mmap_file_fn)(struct file *file, unsigned long prot,
 typedef int (*file_mprotect_fn)(struct vm_area_struct *vma,
 				unsigned long reqprot, unsigned long prot);
 typedef struct file *(*open_exec_fn)(const char *name);
+typedef int (*read_file_fn)(struct file *file, enum kernel_read_file_id id,
+			    bool contents);
+typedef int (*load_data_fn)(enum kernel_load_data_id id, bool contents);
+typedef long (*syscall_fn)(const struct pt_regs *regs);
 
-enum { HOOK_BPRM, HOOK_MMAP, HOOK_MPROTECT, HOOK_OPEN_EXEC, NHOOKS };
+enum {
+	HOOK_BPRM, HOOK_MMAP, HOOK_MPROTECT, HOOK_OPEN_EXEC,
+	HOOK_READ_FILE, HOOK_LOAD_DATA, HOOK_DELETE_MODULE,
+	HOOK_DELETE_MODULE32, NHOOKS
+};
 
 struct drift_hook {
 	const char *name;
+	bool optional;		/* absent from some kernels: not hooked */
 	unsigned long fentry;	/* ftrace location: the callback's ip */
 	unsigned long start;	/* symbol start: what we call */
 };
@@ -112,6 +134,11 @@ static struct drift_hook hooks[NHOOKS] = {
 	[HOOK_MMAP] = { .name = "security_mmap_file" },
 	[HOOK_MPROTECT] = { .name = "security_file_mprotect" },
 	[HOOK_OPEN_EXEC] = { .name = "open_exec" },
+	[HOOK_READ_FILE] = { .name = "security_kernel_read_file" },
+	[HOOK_LOAD_DATA] = { .name = "security_kernel_load_data" },
+	[HOOK_DELETE_MODULE] = { .name = "__x64_sys_delete_module" },
+	[HOOK_DELETE_MODULE32] = { .name = "__ia32_sys_delete_module",
+				   .optional = true },
 };
 
 static atomic_t drift_inflight = ATOMIC_INIT(0);
@@ -123,6 +150,9 @@ static bool drift_ops_registered;
 static struct linux_binprm drift_selftest_bprm;
 static struct vm_area_struct drift_selftest_vma;
 static const char drift_selftest_name[] = "/drift-selftest/nonexistent";
+static struct file drift_selftest_file;
+static struct pt_regs drift_selftest_regs;
+#define DRIFT_SELFTEST_LOAD_ID ((enum kernel_load_data_id)0x7d7d)
 #define DRIFT_SELFTEST_MAP_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS | 0x7d000000UL)
 static struct task_struct *drift_selftest_task;	/* the task testing now */
 
@@ -172,6 +202,35 @@ static noinline __noclone struct file *call_orig_open_exec(const char *name)
 
 	barrier();
 	return f;
+}
+
+static noinline __noclone int call_orig_read_file(struct file *file,
+						  enum kernel_read_file_id id,
+						  bool contents)
+{
+	int ret = ((read_file_fn)hooks[HOOK_READ_FILE].start)(file, id,
+							      contents);
+
+	barrier();
+	return ret;
+}
+
+static noinline __noclone int call_orig_load_data(enum kernel_load_data_id id,
+						  bool contents)
+{
+	int ret = ((load_data_fn)hooks[HOOK_LOAD_DATA].start)(id, contents);
+
+	barrier();
+	return ret;
+}
+
+static noinline __noclone long call_orig_syscall(int h,
+						 const struct pt_regs *regs)
+{
+	long ret = ((syscall_fn)hooks[h].start)(regs);
+
+	barrier();
+	return ret;
 }
 
 /* ---- redirect targets (same signatures as the hooked functions) ---- */
@@ -238,6 +297,32 @@ static noinline __noclone int drift_selftest_deny(void)
 static noinline __noclone struct file *drift_selftest_deny_file(void)
 {
 	return ERR_PTR(-EACCES);
+}
+
+static noinline __noclone long drift_selftest_deny_long(void)
+{
+	return -EACCES;
+}
+
+/* A governed task loading or unloading kernel code: see the top. */
+static noinline __noclone int drift_refuse_kernel_code(void)
+{
+	return -EPERM;
+}
+
+static noinline __noclone long drift_refuse_kernel_code_long(void)
+{
+	return -EPERM;
+}
+
+static bool kernel_code_refused(const char *what)
+{
+	if (!drift_caller_governed())
+		return false;
+	drift_count(drift_global_stats, DRIFT_STAT_REFUSED);
+	pr_warn_ratelimited("refused %s from a governed cgroup: pid %d (%s)\n",
+			    what, task_tgid_nr(current), current->comm);
+	return true;
 }
 
 /* ---- the ftrace callback ---- */
@@ -310,6 +395,43 @@ static unsigned long hook_target(unsigned long ip, unsigned long parent_ip,
 			return 0;
 		return (unsigned long)drift_bprm_check_slow;
 	}
+	if (ip == hooks[HOOK_READ_FILE].fentry) {
+		enum kernel_read_file_id id = regs_get_kernel_argument(regs, 1);
+
+		*slow = false;
+		if ((struct file *)a0 == &drift_selftest_file)
+			return (unsigned long)drift_selftest_deny;
+		if ((id == READING_MODULE || id == READING_KEXEC_IMAGE ||
+		     id == READING_KEXEC_INITRAMFS) &&
+		    !within_module(parent_ip, THIS_MODULE) &&
+		    kernel_code_refused(kernel_read_file_id_str(id)))
+			return (unsigned long)drift_refuse_kernel_code;
+		return 0;
+	}
+	if (ip == hooks[HOOK_LOAD_DATA].fentry) {
+		*slow = false;
+		if (a0 == (unsigned long)DRIFT_SELFTEST_LOAD_ID &&
+		    current == READ_ONCE(drift_selftest_task))
+			return (unsigned long)drift_selftest_deny;
+		if ((a0 == LOADING_MODULE || a0 == LOADING_KEXEC_IMAGE ||
+		     a0 == LOADING_KEXEC_INITRAMFS) &&
+		    !within_module(parent_ip, THIS_MODULE) &&
+		    kernel_code_refused(a0 == LOADING_MODULE ?
+					"init_module" : "kexec_load"))
+			return (unsigned long)drift_refuse_kernel_code;
+		return 0;
+	}
+	if (ip == hooks[HOOK_DELETE_MODULE].fentry ||
+	    (hooks[HOOK_DELETE_MODULE32].fentry &&
+	     ip == hooks[HOOK_DELETE_MODULE32].fentry)) {
+		*slow = false;
+		if ((struct pt_regs *)a0 == &drift_selftest_regs)
+			return (unsigned long)drift_selftest_deny_long;
+		if (!within_module(parent_ip, THIS_MODULE) &&
+		    kernel_code_refused("delete_module"))
+			return (unsigned long)drift_refuse_kernel_code_long;
+		return 0;
+	}
 	if (ip == hooks[HOOK_OPEN_EXEC].fentry) {
 		if ((const char *)a0 == drift_selftest_name) {
 			*slow = false;
@@ -373,7 +495,8 @@ static int hook_resolve(struct drift_hook *h)
 	/* kallsyms_lookup_name() is not exported: let kprobes resolve it */
 	err = register_kprobe(&kp);
 	if (err) {
-		pr_err("cannot resolve %s (%d)\n", h->name, err);
+		if (!h->optional)
+			pr_err("cannot resolve %s (%d)\n", h->name, err);
 		return err;
 	}
 	h->fentry = (unsigned long)kp.addr;
@@ -440,12 +563,33 @@ static int selftest_calls(void)
 		return -EOPNOTSUPP;
 	}
 	f = call_orig_open_exec(drift_selftest_name);
-	if (IS_ERR(f) && PTR_ERR(f) == -EACCES)
-		return 0;
-	if (!IS_ERR(f))
-		fput(f);
-	pr_err("self-test: open_exec not hooked\n");
-	return -EOPNOTSUPP;
+	if (!IS_ERR(f) || PTR_ERR(f) != -EACCES) {
+		if (!IS_ERR(f))
+			fput(f);
+		pr_err("self-test: open_exec not hooked\n");
+		return -EOPNOTSUPP;
+	}
+	ret = call_orig_read_file(&drift_selftest_file, READING_MODULE, false);
+	if (ret != -EACCES) {
+		pr_err("self-test: security_kernel_read_file not hooked (got %d)\n",
+		       ret);
+		return -EOPNOTSUPP;
+	}
+	ret = call_orig_load_data(DRIFT_SELFTEST_LOAD_ID, false);
+	if (ret != -EACCES) {
+		pr_err("self-test: security_kernel_load_data not hooked (got %d)\n",
+		       ret);
+		return -EOPNOTSUPP;
+	}
+	if (call_orig_syscall(HOOK_DELETE_MODULE, &drift_selftest_regs) !=
+	    -EACCES ||
+	    (hooks[HOOK_DELETE_MODULE32].start &&
+	     call_orig_syscall(HOOK_DELETE_MODULE32, &drift_selftest_regs) !=
+	     -EACCES)) {
+		pr_err("self-test: delete_module not hooked\n");
+		return -EOPNOTSUPP;
+	}
+	return 0;
 }
 
 int drift_selftest_run(void)
@@ -517,8 +661,15 @@ int drift_hook_init(void)
 
 	for (i = 0; i < NHOOKS; i++) {
 		err = hook_resolve(&hooks[i]);
+		if (err && hooks[i].optional) {
+			pr_info("hook %s: not in this kernel, not hooked\n",
+				hooks[i].name);
+			hooks[i].fentry = 0;
+			hooks[i].start = 0;
+			continue;
+		}
 		if (err)
-			return err;
+			goto err_filter;
 		err = ftrace_set_filter_ip(&drift_ops, hooks[i].fentry, 0, 0);
 		if (err) {
 			pr_err("cannot trace %s (%d): needs dynamic ftrace\n",
@@ -541,7 +692,7 @@ int drift_hook_init(void)
 		goto err_unregister;
 	}
 	selftest_schedule();
-	pr_info("hooks armed (exec, mmap, mprotect, interpreter open), self-test passed\n");
+	pr_info("hooks armed (exec, mmap, mprotect, interpreter open, kernel module load/unload), self-test passed\n");
 	return 0;
 
 err_unregister:
