@@ -59,10 +59,11 @@ mon=$!
 # set replacement: the image always in, the size changing
 (
 	n=0
-	while before "$end"; do
+	while :; do	# at least once, however slow the start was
 		load_img img $((RANDOM % 20000)) || { echo "set_synth img failed" >"$W/replace.err"; exit 1; }
 		"$DRIFTCTL" set load img2 --no-hash --from-dir "$IMG" >/dev/null 2>"$W/replace.err" || exit 1
 		n=$((n + 2))
+		before "$end" || break
 	done
 	echo "$n" >"$W/replace.count"
 ) &
@@ -70,13 +71,14 @@ rep=$!
 # mode and set changes of the churned bindings
 (
 	n=0 modes=(off audit enforce)
-	while before "$end"; do
+	while :; do
 		i=$((RANDOM % NCHURN + 1))
 		"$DRIFTCTL" mode "$(ct_cg "k$i")" "${modes[RANDOM % 3]}" >/dev/null || { echo "mode k$i" >"$W/mode.err"; exit 1; }
 		s=$([ $((RANDOM % 2)) = 0 ] && echo img || echo img2)
 		"$DRIFTCTL" bind "$(ct_cg "k$i")" "$s" --mode "${modes[RANDOM % 3]}" --name "k$i" --replace >/dev/null ||
 			{ echo "bind --replace k$i" >"$W/mode.err"; exit 1; }
 		n=$((n + 2))
+		before "$end" || break
 	done
 	echo "$n" >"$W/mode.count"
 ) &
@@ -84,7 +86,7 @@ mod=$!
 # container lifecycle
 (
 	n=0
-	while before "$end"; do
+	while :; do
 		c=e$n
 		ct_create "$c" >/dev/null
 		"$DRIFTCTL" bind "$(ct_cg "$c")" img --mode enforce --name "$c" >/dev/null || { echo "bind $c" >"$W/life.err"; exit 1; }
@@ -96,6 +98,7 @@ mod=$!
 		wait_for 5 rmdir "$(ct_cg "$c")" 2>/dev/null || { echo "rmdir $c: $(rmdir "$(ct_cg "$c")" 2>&1)" >"$W/life.err"; exit 1; }
 		umount "$(ct_root "$c")"
 		n=$((n + 1))
+		before "$end" || break
 	done
 	echo "$n" >"$W/life.count"
 ) &
