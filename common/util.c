@@ -300,3 +300,28 @@ int drift_parse_u32_max(const char *s, uint32_t max, uint32_t *out)
 	*out = (uint32_t)v;
 	return 0;
 }
+
+void drift_strv_push(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		abort();
+	*v = nv;
+	nv[*n] = NULL;
+	if (s) {
+		nv[*n] = strdup(s);
+		if (!nv[*n])
+			abort();
+	}
+	(*n)++;
+}
+
+void drift_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

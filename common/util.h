@@ -63,6 +63,12 @@ int drift_text_escape(struct drift_buf *b, const char *s);
  * Returns 0, -EINVAL (not a number) or -ERANGE (too large / above max).
  */
 int drift_parse_u64(const char *s, uint64_t *out);
+/*
+ * Growable string vectors (char **v, size_t n): push appends a copy of S
+ * (NULL stays NULL); both abort() when out of memory, as the daemon does.
+ */
+void drift_strv_push(char ***v, size_t *n, const char *s);
+void drift_strv_free(char **v, size_t n);
 int drift_parse_u32_max(const char *s, uint32_t max, uint32_t *out);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "drift_netlink.h"
 #include "config.h"
+#include "util.h"
 
 #define CONFIG_LINE_MAX		4096
 #define CONFIG_MAX_RULES	4096
@@ -93,6 +94,7 @@ void config_init(struct driftd_config *cfg)
 	cfg->metrics_listen = xstrdup(DRIFTD_DEFAULT_METRICS);
 	cfg->reconcile_ms = 1000;
 	cfg->request_timeout_ms = 2000;
+	cfg->hook_workers = 4;
 	cfg->annotations = true;
 	cfg->hash = true;
 	cfg->discover = true;
@@ -228,16 +230,6 @@ static int check_listen(struct pctx *p, const char *v)
 		return -1;
 	}
 	return 0;
-}
-
-static void strv_add(char ***v, size_t *n, const char *s)
-{
-	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-
-	if (!nv)
-		abort();
-	*v = nv;
-	nv[(*n)++] = xstrdup(s);
 }
 
 /* No "." / ".." components, no "//": prefixes compare component-wise. */
@@ -376,7 +368,7 @@ static void parse_grant(struct driftd_config *cfg, struct pctx *p, char **tok,
 				}
 				if (check_clean_path(p, "allow: exceptions", tok[i]))
 					goto fail;
-				strv_add(&g.prefixes, &g.nprefixes, tok[i]);
+				drift_strv_push(&g.prefixes, &g.nprefixes, tok[i]);
 			}
 		} else {
 			perr(p, "allow: unexpected \"%.64s\" (loosen, exceptions /PREFIX/...)", tok[i]);
@@ -468,7 +460,7 @@ static void parse_line(struct driftd_config *cfg, struct pctx *p, char *line)
 			perr(p, "too many host-library lines (max %u)", CONFIG_MAX_HOSTLIBS);
 			return;
 		}
-		strv_add(&cfg->host_libraries, &cfg->nhost_libraries, tok[1]);
+		drift_strv_push(&cfg->host_libraries, &cfg->nhost_libraries, tok[1]);
 		return;
 	}
 	if (!strcmp(key, "annotations-can-disable")) {
@@ -480,7 +472,8 @@ static void parse_line(struct driftd_config *cfg, struct pctx *p, char *line)
 		"mode", "socket", "state-dir", "events", "events-format",
 		"metrics-listen", "reconcile-interval-ms", "request-timeout-ms",
 		"annotations", "hash", "discover", "lib-mode", "cri-runtime",
-		"metrics-per-container", "events-queue-bytes", NULL };
+		"metrics-per-container", "events-queue-bytes", "hook-workers",
+		NULL };
 	for (u = 0; known[u] && strcmp(known[u], key); u++)
 		;
 	if (!known[u]) {
@@ -537,6 +530,9 @@ static void parse_line(struct driftd_config *cfg, struct pctx *p, char *line)
 	} else if (!strcmp(key, "request-timeout-ms")) {
 		if (!parse_uint(p, key, v, 10, 600000, &u))
 			cfg->request_timeout_ms = u;
+	} else if (!strcmp(key, "hook-workers")) {
+		if (!parse_uint(p, key, v, 1, HOOK_WORKERS_MAX, &u))
+			cfg->hook_workers = u;
 	} else if (!strcmp(key, "annotations")) {
 		if (!parse_bool(p, key, v, &b))
 			cfg->annotations = b;

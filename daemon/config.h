@@ -15,6 +15,7 @@
 #define DRIFTD_DEFAULT_SOCKET	"/run/drift/driftd.sock"
 #define DRIFTD_DEFAULT_STATEDIR	"/run/drift"
 #define DRIFTD_DEFAULT_METRICS	"127.0.0.1:9477"
+#define HOOK_WORKERS_MAX	64	/* hook-workers: 1 to this */
 
 /* Mode values used by policy: enum drift_mode, plus "exempt". */
 #define DRIFTD_MODE_EXEMPT	(-1)	/* never bound, never blocked */
@@ -66,6 +67,7 @@ struct driftd_config {
 	char *metrics_listen;		/* "host:port", NULL = off */
 	unsigned reconcile_ms;		/* cgroup check interval */
 	unsigned request_timeout_ms;	/* reading a hook request */
+	unsigned hook_workers;		/* threads answering hooks */
 	bool annotations;		/* honour drift.io/ annotations at all */
 	bool hash;			/* SHA-256 of every image file */
 	bool discover;			/* bind running containers at start */

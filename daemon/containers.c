@@ -21,6 +21,7 @@
 #include "cgroup.h"
 #include "driftd.h"
 #include "log.h"
+#include "util.h"
 #include "mountinfo.h"
 #include "policy.h"
 
@@ -38,25 +39,6 @@ static char *xstrdup_or_null(const char *s)
 	return p;
 }
 
-static void strv_push(char ***v, size_t *n, const char *s)
-{
-	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-
-	if (!nv)
-		abort();
-	*v = nv;
-	nv[(*n)++] = xstrdup_or_null(s);
-}
-
-static void strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void container_free(struct container *c)
 {
 	if (!c)
@@ -69,8 +51,8 @@ void container_free(struct container *c)
 	free(c->mode_source);
 	free(c->lib_mode_source);
 	free(c->bundle);
-	strv_free(c->layers, c->nlayers);
-	strv_free(c->exceptions, c->nexceptions);
+	drift_strv_free(c->layers, c->nlayers);
+	drift_strv_free(c->exceptions, c->nexceptions);
 	free(c);
 }
 
@@ -543,7 +525,7 @@ static int container_set(struct driftd *d, struct container *c, int pid,
 		}
 		/* the host-library sources are layers of the set too */
 		for (i = 0; i < nhl; i++)
-			strv_push(&ol.lower, &ol.nlower, hl[i]);
+			drift_strv_push(&ol.lower, &ol.nlower, hl[i]);
 		ret = imageset_for_layers(d, ol.lower, ol.nlower, c->image, c->set,
 					  sizeof(c->set), err, errlen);
 		if (!ret) {
@@ -563,9 +545,9 @@ static int container_set(struct driftd *d, struct container *c, int pid,
 	}
 	/* Not an overlay: snapshot of the root before the container runs. */
 	c->snapshot = true;
-	strv_push(&c->layers, &c->nlayers, root);
+	drift_strv_push(&c->layers, &c->nlayers, root);
 	for (i = 0; i < nhl; i++)
-		strv_push(&c->layers, &c->nlayers, hl[i]);
+		drift_strv_push(&c->layers, &c->nlayers, hl[i]);
 	return imageset_for_root(d, c->layers[0], c->layers + 1, c->nlayers - 1,
 				 c->id, c->image, c->set, sizeof(c->set),
 				 err, errlen);
@@ -684,7 +666,7 @@ static void host_libraries(struct driftd *d, const struct oci_config *oc,
 					 id, HOST_LIBRARIES_MAX, m->destination);
 				return;
 			}
-			strv_push(v, n, real);
+			drift_strv_push(v, n, real);
 			log_info("container %s: host library %s (from %s, host-library %s) allowed",
 				 id, m->destination, real, d->cfg.host_libraries[j]);
 			break;
@@ -827,8 +809,10 @@ int container_start(struct driftd *d, const struct oci_state *st,
 		container_free(c);
 		goto out;
 	}
+	/* May drop driftd_lock while it scans: look things up again after. */
 	ret = container_set(d, c, running ? 0 : st->pid, realroot, hl, nhl,
 			    err, sizeof(err));
+	old = container_find(d, st->id);
 	if (ret) {
 		snprintf(msg, msglen, "allowlist: %s", err);
 		container_free(c);
@@ -881,7 +865,7 @@ int container_start(struct driftd *d, const struct oci_state *st,
 out:
 	if (pidfd >= 0)
 		close(pidfd);
-	strv_free(hl, nhl);
+	drift_strv_free(hl, nhl);
 	free(sname);
 	free(simage);
 	free(sdigest);

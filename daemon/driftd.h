@@ -3,6 +3,7 @@
 #define DRIFTD_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +50,9 @@ struct image_set {
 	unsigned users;			/* containers bound to it */
 	char *image;			/* an image name seen with it */
 	bool truncated;			/* a scan limit left files out */
+	char **layers;			/* image sets: its layers, in order */
+	size_t nlayers;
+	bool digests_pending;		/* uploaded before its layers' SHA-256 */
 };
 
 /* Per-layer cache of set file identities (executables, ELF map-only). */
@@ -61,6 +65,7 @@ struct layer {
 	struct drift_file_id *ids;
 	size_t n;
 	bool truncated;			/* scan limits left files out */
+	bool hashed;			/* ids carry SHA-256 digests */
 	uint64_t last_used;		/* generation counter */
 };
 
@@ -73,6 +78,7 @@ struct metrics {
 	uint64_t events_suppressed;
 	uint64_t events_lost;		/* netlink socket overruns */
 	uint64_t layer_scans, layer_cache_hits, set_uploads, set_reuses;
+	uint64_t layer_hashes, digest_uploads, digest_upload_errors;
 	double set_build_seconds;
 	uint64_t bind_errors, unbinds;
 	uint64_t unprotected_starts;	/* reported by the hook (fail-open) */
@@ -135,10 +141,26 @@ struct image_set *imageset_adopt(struct driftd *d, const char *name,
 				 uint32_t entries);
 void imageset_put(struct driftd *d, const char *name);
 void layers_trim(struct driftd *d);
+/* Set by hookserver_stop(): scans in progress stop (-ECANCELED). */
+extern atomic_bool imageset_abort;
+/*
+ * The hasher thread: with "hash yes", layers are scanned for identities
+ * only when a hook waits, and hashed afterwards; each image set is
+ * uploaded again, with digests, once all its layers are hashed.
+ */
+int imageset_hasher_start(struct driftd *d);
+void imageset_hasher_stop(void);	/* driftd_lock held; after abort */
+size_t imageset_hash_queue(void);	/* layers waiting (driftd_lock) */
 
-/* hookserver.c */
+/*
+ * hookserver.c: the event loop accepts, hook-workers threads answer
+ * (driftd_lock held but while reading, writing and scanning)
+ */
 int hookserver_open(struct driftd *d);
+int hookserver_start(struct driftd *d);	/* the worker threads */
+bool hookserver_can_accept(void);		/* the queue has room */
 void hookserver_accept(struct driftd *d);
+void hookserver_stop(struct driftd *d);
 struct ucred;
 int hookserver_check_peer(struct driftd *d, const struct ucred *cred,
 			  char *why, size_t whylen);

@@ -14,6 +14,8 @@
 #include <json.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,62 +233,136 @@ static char *read_request(int fd, unsigned timeout_ms, size_t *len,
 	return NULL;
 }
 
-static void handle(struct driftd *d, int fd)
+/*
+ * Answers one connection. Called by a worker with driftd_lock held; the
+ * lock is dropped while the request is read and the answer written, and
+ * (imageset.c) while layers are scanned, so that a slow peer or a cold
+ * image holds up only its own hook.
+ */
+static void handle(struct driftd *d, int fd, double t_accept)
 {
 	static const char *const names[] = { "bound", "exempt", "removed", "error" };
 	double t0 = mono();
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
 	struct oci_state st;
-	char err[512], msg[1024];
+	char err[512], msg[1024], id[OCI_ID_MAX + 1] = "-";
 	enum hook_result res = HOOK_ERROR;
 	const char *why = "";
+	unsigned timeout = d->cfg.request_timeout_ms;
+	bool parsed = false;
 	size_t len = 0;
 	char *req;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0) {
-		reply(fd, false, "error", "permission denied (no peer credentials)");
-		return;
+		snprintf(msg, sizeof(msg), "permission denied (no peer credentials)");
+		goto answer;
 	}
 	if (hookserver_check_peer(d, &cred, err, sizeof(err)) != 0) {
 		log_err("hook socket: refusing peer: %s", err);
 		snprintf(msg, sizeof(msg), "permission denied: %s", err);
-		reply(fd, false, "error", msg);
 		d->m.hook_requests[HOOK_ERROR]++;
-		return;
+		goto answer;
 	}
-	req = read_request(fd, d->cfg.request_timeout_ms, &len, &why);
+	pthread_mutex_unlock(&driftd_lock);
+	req = read_request(fd, timeout, &len, &why);
+	if (req) {
+		parsed = oci_parse_state(req, len, &st, err, sizeof(err)) == 0;
+		free(req);
+	}
+	pthread_mutex_lock(&driftd_lock);
 	if (!req) {
 		log_warn("hook request from pid %d: %s", cred.pid, why);
-		reply(fd, false, "error", why);
+		snprintf(msg, sizeof(msg), "%s", why);
 		d->m.hook_requests[HOOK_ERROR]++;
-		return;
+		goto answer;
 	}
-	if (oci_parse_state(req, len, &st, err, sizeof(err)) != 0) {
-		free(req);
+	if (!parsed) {
 		snprintf(msg, sizeof(msg), "bad OCI state: %s", err);
 		log_warn("hook request from pid %d: %s", cred.pid, msg);
-		reply(fd, false, "error", msg);
 		d->m.hook_requests[HOOK_ERROR]++;
-		return;
+		goto answer;
 	}
-	free(req);
+	snprintf(id, sizeof(id), "%s", st.id);
 	if (container_start(d, &st, false, msg, sizeof(msg), &res) != 0) {
 		res = HOOK_ERROR;
 		log_err("container %s NOT protected: %s", st.id, msg);
 		events_emit_notice(d, "bind_failed", NULL, st.id, msg);
 	}
-	reply(fd, res != HOOK_ERROR, names[res], msg);
 	d->m.hook_requests[res]++;
-	metrics_hook_latency(d, mono() - t0);
+	metrics_hook_latency(d, mono() - t_accept);
+	log_info("hook: container %s: %s in %.1f ms (%.1f ms queued)", id,
+		 names[res], (mono() - t_accept) * 1e3, (t0 - t_accept) * 1e3);
 	oci_state_free(&st);
+answer:
+	pthread_mutex_unlock(&driftd_lock);
+	reply(fd, res != HOOK_ERROR, names[res], msg);
+	pthread_mutex_lock(&driftd_lock);
 }
 
+/*
+ * Accepted connections wait here (under driftd_lock) for one of the
+ * hook-workers threads. The event loop stops accepting while the queue is
+ * full: further hooks wait in the listen backlog, none is refused.
+ */
+#define HOOK_QUEUE_MAX	256
+
+static struct {
+	pthread_cond_t cv;
+	struct { int fd; double t; } q[HOOK_QUEUE_MAX];
+	unsigned head, n;
+	pthread_t thr[HOOK_WORKERS_MAX];
+	unsigned nthr;
+	bool stop;
+} hq = { .cv = PTHREAD_COND_INITIALIZER };
+
+static void *worker(void *arg)
+{
+	struct driftd *d = arg;
+
+	pthread_mutex_lock(&driftd_lock);
+	for (;;) {
+		int fd;
+		double t;
+
+		while (!hq.n && !hq.stop)
+			pthread_cond_wait(&hq.cv, &driftd_lock);
+		if (hq.stop)
+			break;
+		fd = hq.q[hq.head].fd;
+		t = hq.q[hq.head].t;
+		hq.head = (hq.head + 1) % HOOK_QUEUE_MAX;
+		hq.n--;
+		handle(d, fd, t);
+		close(fd);
+	}
+	pthread_mutex_unlock(&driftd_lock);
+	return NULL;
+}
+
+int hookserver_start(struct driftd *d)
+{
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < d->cfg.hook_workers && i < HOOK_WORKERS_MAX; i++) {
+		ret = pthread_create(&hq.thr[i], NULL, worker, d);
+		if (ret)
+			return -ret;
+		hq.nthr++;
+	}
+	return 0;
+}
+
+bool hookserver_can_accept(void)
+{
+	return hq.n < HOOK_QUEUE_MAX;
+}
+
+/* Event loop, driftd_lock held. */
 void hookserver_accept(struct driftd *d)
 {
-	int i;
-
-	for (i = 0; i < 64; i++) {
+	while (hq.n < HOOK_QUEUE_MAX) {
 		int fd = accept4(d->hook_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 		if (fd < 0) {
@@ -294,7 +370,37 @@ void hookserver_accept(struct driftd *d)
 				log_warn("hook socket accept: %s", strerror(errno));
 			return;
 		}
-		handle(d, fd);
+		hq.q[(hq.head + hq.n) % HOOK_QUEUE_MAX].fd = fd;
+		hq.q[(hq.head + hq.n) % HOOK_QUEUE_MAX].t = mono();
+		hq.n++;
+		pthread_cond_signal(&hq.cv);
+	}
+}
+
+/*
+ * Stops the workers (driftd_lock held). A worker in a scan stops it
+ * (imageset_abort) and answers its hook with an error; connections still
+ * queued get "driftd is stopping".
+ */
+void hookserver_stop(struct driftd *d)
+{
+	unsigned i;
+
+	(void)d;
+	hq.stop = true;
+	atomic_store(&imageset_abort, true);
+	pthread_cond_broadcast(&hq.cv);
+	pthread_mutex_unlock(&driftd_lock);
+	for (i = 0; i < hq.nthr; i++)
+		pthread_join(hq.thr[i], NULL);
+	pthread_mutex_lock(&driftd_lock);
+	hq.nthr = 0;
+	while (hq.n) {
+		int fd = hq.q[hq.head].fd;
+
+		reply(fd, false, "error", "driftd is stopping");
 		close(fd);
+		hq.head = (hq.head + 1) % HOOK_QUEUE_MAX;
+		hq.n--;
 	}
 }

@@ -166,6 +166,9 @@ static void reload(struct driftd *d)
 	d->cfg.events_format = nc.events_format;
 	d->cfg.reconcile_ms = nc.reconcile_ms;
 	d->cfg.request_timeout_ms = nc.request_timeout_ms;
+	if (nc.hook_workers != d->cfg.hook_workers)
+		log_warn("reload: hook-workers %u takes effect at the next start (%u running)",
+			 nc.hook_workers, d->cfg.hook_workers);
 	d->cfg.annotations = nc.annotations;
 	d->cfg.hash = nc.hash;
 	d->cfg.metrics_per_container = nc.metrics_per_container;
@@ -291,8 +294,10 @@ int main(int argc, char **argv)
 		log_err("metrics-listen %s: %s", d.cfg.metrics_listen, strerror(-ret));
 		return 1;
 	}
+	pthread_mutex_lock(&driftd_lock);
 	if (reconcile_startup(&d) != 0)
 		log_err("start-up reconciliation failed; continuing");
+	pthread_mutex_unlock(&driftd_lock);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -303,8 +308,10 @@ int main(int argc, char **argv)
 	if (!keep && (ret = privs_drop()) != 0)
 		log_warn("dropping privileges: %s", strerror(-ret));
 	/* Threads after privs_drop(): capabilities are per thread. */
-	if ((ret = events_start(&d)) != 0 || (ret = metrics_start(&d)) != 0) {
-		log_err("starting the event writer / metrics threads: %s",
+	if ((ret = events_start(&d)) != 0 || (ret = metrics_start(&d)) != 0 ||
+	    (ret = hookserver_start(&d)) != 0 ||
+	    (ret = imageset_hasher_start(&d)) != 0) {
+		log_err("starting the event writer / metrics / hook / hasher threads: %s",
 			strerror(-ret));
 		return 1;
 	}
@@ -322,12 +329,15 @@ int main(int argc, char **argv)
 		struct pollfd p[3] = {
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = dk_events_fd(d.ev), .events = POLLIN },
-			{ .fd = d.hook_fd, .events = POLLIN },
+			{ .fd = hookserver_can_accept() ? d.hook_fd : -1,
+			  .events = POLLIN },
 		};
 		int timeout = (int)((next - mono()) * 1000);
 
 		if (timeout < 0)
 			timeout = 0;
+		if (!hookserver_can_accept() && timeout > 10)
+			timeout = 10;	/* hook queue full: look again soon */
 		pthread_mutex_unlock(&driftd_lock);
 		ret = poll(p, 3, timeout);
 		pthread_mutex_lock(&driftd_lock);
@@ -360,6 +370,8 @@ int main(int argc, char **argv)
 			next = mono() + d.cfg.reconcile_ms / 1000.0;
 		}
 	}
+	hookserver_stop(&d);
+	imageset_hasher_stop();
 	pthread_mutex_unlock(&driftd_lock);
 	metrics_close(&d);
 	events_close(&d);

@@ -384,7 +384,7 @@ static void render(struct drift_buf *o)
 	struct dk_status st;
 	struct workload *w;
 	bool up, per_ct;
-	size_t i, j, ncontainers = 0, nw = 0;
+	size_t i, j, ncontainers = 0, nw = 0, hash_queue;
 	unsigned bmodes[DRIFT_MODE_MAX + 1] = { 0 };
 
 	/* The kernel first, through this thread's own socket. */
@@ -398,6 +398,7 @@ static void render(struct drift_buf *o)
 	/* driftd's own state, and the workload sums: under the loop's lock. */
 	pthread_mutex_lock(&driftd_lock);
 	m = d->m;
+	hash_queue = imageset_hash_queue();
 	per_ct = d->cfg.metrics_per_container;
 	for (struct container *c = d->containers; c; c = c->next)
 		ncontainers++;
@@ -649,6 +650,17 @@ daemon:
 			 (unsigned long long)m.hook_latency_count);
 	scalar(o, "drift_layer_scans_total", "counter",
 	       "Image layers scanned for executables.", m.layer_scans);
+	scalar(o, "drift_layer_hashes_total", "counter",
+	       "Image layers hashed (SHA-256 of each file) after their scan.",
+	       m.layer_hashes);
+	scalar(o, "drift_layer_hash_queue", "gauge",
+	       "Image layers scanned and waiting to be hashed.", hash_queue);
+	scalar(o, "drift_set_digest_uploads_total", "counter",
+	       "Image sets uploaded again once their layers were hashed.",
+	       m.digest_uploads);
+	scalar(o, "drift_set_digest_upload_errors_total", "counter",
+	       "Image sets whose digests could not be added (copied-up files stay denied).",
+	       m.digest_upload_errors);
 	scalar(o, "drift_layer_cache_hits_total", "counter",
 	       "Image layers found in driftd's layer cache.", m.layer_cache_hits);
 	scalar(o, "drift_set_uploads_total", "counter",

@@ -149,7 +149,8 @@ if /tmp/s.sh >/dev/null 2>&1; then r SCRIPT=ran; else r SCRIPT=denied; fi
 if memfd_exec /bin/busybox true >/dev/null 2>&1; then r MEMFD=ran; else r MEMFD=denied; fi
 '
 
-# rt_bundle NAME [--fail-open] [--args "sh command"] [--lower DIR] [--plain]
+# rt_bundle NAME [--fail-open] [--timeout-ms MS (the hook's)] [--args "sh command"]
+#           [--lower DIR] [--plain]
 #           [ANNOTATION=VALUE ...]   (--plain: the root is a copy, not an overlay)
 rt_bundle() {
 	local name=$1; shift
@@ -158,6 +159,7 @@ rt_bundle() {
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--fail-open) hookargs='"--fail-open"'; shift ;;
+		--timeout-ms) hookargs="$hookargs, \"--timeout-ms\", \"$2\""; shift 2 ;;
 		--args) cmd=$2; shift 2 ;;
 		--lower) lower=$2; shift 2 ;;
 		--plain) plain=1; shift ;;
@@ -192,14 +194,15 @@ rt_bundle() {
 	PY
 }
 
-# rt_bundle_clone SRC NAME: a bundle like SRC (same config.json) with its own
-# overlay root on the image layer (cheap: no crun spec, no python).
+# rt_bundle_clone SRC NAME [LOWER]: a bundle like SRC (same config.json) with
+# its own overlay root on the image layer, or on LOWER (cheap: no crun spec,
+# no python).
 rt_bundle_clone() {
 	local b=$RT/b/$2
 	mountpoint -q "$b/rootfs" 2>/dev/null && umount "$b/rootfs"
 	rm -rf "$b"
 	mkdir -p "$b/rootfs" "$b/upper" "$b/work"
-	mount -t overlay -o "lowerdir=$IMG,upperdir=$b/upper,workdir=$b/work" "ovl-$2" "$b/rootfs"
+	mount -t overlay -o "lowerdir=${3:-$IMG},upperdir=$b/upper,workdir=$b/work" "ovl-$2" "$b/rootfs"
 	cp "$RT/b/$1/config.json" "$b/config.json"
 }
 

@@ -58,6 +58,7 @@ START_TEST(valid_file)
 		"metrics-listen [::1]:9100\n"
 		"reconcile-interval-ms 500\n"
 		"request-timeout-ms 3000\n"
+		"hook-workers 16\n"
 		"annotations no\n"
 		"cri-runtime cri-o\n"
 		"hash yes\n"
@@ -76,13 +77,14 @@ START_TEST(valid_file)
 	ck_assert_str_eq(c.metrics_listen, "[::1]:9100");
 	ck_assert_uint_eq(c.reconcile_ms, 500);
 	ck_assert_uint_eq(c.request_timeout_ms, 3000);
+	ck_assert_uint_eq(c.hook_workers, 16);
 	ck_assert(!c.annotations);
 	ck_assert_int_eq(c.cri, CRI_CRIO);
 	ck_assert(!c.discover);
 	ck_assert_uint_eq(c.nrules, 4);
 	ck_assert_int_eq(c.rules[1].kind, RULE_NAMESPACE);
 	ck_assert_int_eq(c.rules[1].mode, DRIFT_MODE_AUDIT);
-	ck_assert_uint_eq(c.rules[1].line, 15);
+	ck_assert_uint_eq(c.rules[1].line, 16);
 	ck_assert_int_eq(c.rules[3].kind, RULE_IMAGE);
 	ck_assert_int_eq(c.rules[3].mode, DRIFTD_MODE_EXEMPT);
 	ck_assert_str_eq(c.rules[3].pattern, "registry.k8s.io/pause*");
@@ -111,17 +113,22 @@ START_TEST(bad_lines_all_reported)
 		"mode\n"				/* 14 */
 		"mode audit extra\n"			/* 15 */
 		"rule namespace prod enforce\n"		/* 16: good */
-		"events stdout\n";			/* 17: good */
+		"events stdout\n"			/* 17: good */
+		"hook-workers 0\n"			/* 18 */
+		"hook-workers 65\n";			/* 19 */
 
 	config_init(&c);
-	ck_assert_uint_eq(parse(&c, t, &e), 14);
-	ck_assert_uint_eq(e.n, 14);
+	ck_assert_uint_eq(parse(&c, t, &e), 16);
+	ck_assert_uint_eq(e.n, 16);
 	ck_assert_ptr_nonnull(strstr(e.msg[0], "t.conf:2: mode"));
 	ck_assert_ptr_nonnull(strstr(e.msg[1], "t.conf:3: socket"));
 	ck_assert_ptr_nonnull(strstr(e.msg[2], "t.conf:4: unknown key"));
 	ck_assert_ptr_nonnull(strstr(e.msg[3], "t.conf:5:"));
 	ck_assert_ptr_nonnull(strstr(e.msg[4], "t.conf:6:"));
 	ck_assert_ptr_nonnull(strstr(e.msg[13], "t.conf:15:"));
+	ck_assert_ptr_nonnull(strstr(e.msg[14], "t.conf:18: hook-workers"));
+	ck_assert_ptr_nonnull(strstr(e.msg[15], "t.conf:19: hook-workers"));
+	ck_assert_uint_eq(c.hook_workers, 4);
 	/* (driftd then refuses the file: main.c, tests t70.) */
 	ck_assert_int_eq(c.default_mode, DRIFT_MODE_ENFORCE);
 	ck_assert_str_eq(c.socket_path, "/run/drift/driftd.sock");
