@@ -238,7 +238,7 @@ int drift_bind(u64 cgid, const char *set_name, int mode, int lib_mode,
 	if (!b) {
 		bool is_root;
 
-		cg = cgroup_get_from_id(cgid);
+		cg = drift_cgroup_get_from_id(cgid);
 		if (IS_ERR(cg)) {
 			NL_SET_ERR_MSG(extack, "no cgroup v2 with this id");
 			return -ENOENT;

@@ -700,7 +700,7 @@ err_unregister:
 	unregister_ftrace_function(&drift_ops);
 	synchronize_rcu_tasks();
 err_filter:
-	ftrace_free_filter(&drift_ops);
+	drift_ftrace_free_filter(&drift_ops);
 	return err;
 }
 
@@ -713,7 +713,7 @@ void drift_hook_exit(void)
 	unregister_ftrace_function(&drift_ops);
 	wait_event(drift_inflight_wq, !atomic_read(&drift_inflight));
 	synchronize_rcu_tasks();
-	ftrace_free_filter(&drift_ops);
+	drift_ftrace_free_filter(&drift_ops);
 }
 
 unsigned long drift_hook_missed(void)

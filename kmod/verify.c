@@ -74,7 +74,7 @@ static u32 cache_slot(const struct digest_cache_entry *k)
 
 static int hash_file(struct file *file, loff_t size, u8 *digest)
 {
-	struct sha256_state sctx;
+	struct drift_sha256_ctx sctx;
 	loff_t pos = 0;
 	void *buf;
 	int err = 0;
