@@ -19,7 +19,9 @@ DEBUG_KERNELS ?= $(wildcard $(CURDIR)/../shared/kernels)
 # guest target passes that module to run-guest with --module.
 KO_DIR = $(if $(filter $(KVER),$(STOCK_KVER)),kmod,build/kmod-$(KVER)/kmod)
 DRIFT_KO = $(CURDIR)/$(KO_DIR)/drift.ko
-RUN_GUEST = tests/vm/run-guest --kver $(KVER) --module $(DRIFT_KO)
+# 2 GiB: t78 starts 200 containers at once
+VM_MEM ?= 2048
+RUN_GUEST = tests/vm/run-guest --kver $(KVER) --module $(DRIFT_KO) --mem $(VM_MEM)
 
 USER_DIRS := common ctl daemon tests/tools
 

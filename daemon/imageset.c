@@ -595,9 +595,8 @@ int imageset_for_layers(struct driftd *d, char **layers, size_t n,
 		}
 		if (s && d->cfg.hash && !all_hashed) {
 			s->digests_pending = true;
-			log_info("set %s: loaded without digests for now (copied-up "
-				 "image files are denied until its layers are "
-				 "hashed)", set);
+			log_info("set %s: no digests yet (copied-up image files "
+				 "are denied until its layers are hashed)", set);
 		}
 	}
 	drift_idvec_free(&iv);

@@ -33,17 +33,7 @@ for i in $(seq 1 "$N"); do warm "wi$i"; done >"$RT/idle.ms"
 COLD=$RT/cold
 rm -rf "$COLD"
 cp -a "$IMG" "$COLD"
-python3 - "$COLD/many" "$FILES" <<'PY'
-import os, sys
-d, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    sub = os.path.join(d, "%03d" % (i // 1000))
-    if i % 1000 == 0:
-        os.makedirs(sub, exist_ok=True)
-    fd = os.open(os.path.join(sub, "f%06d" % i), os.O_WRONLY | os.O_CREAT, 0o755)
-    os.write(fd, b"#!/bin/sh\n")
-    os.close(fd)
-PY
+"$TOOLS/fill-tree" "$COLD/many" "$FILES" || fail "fill-tree"
 rt_bundle cold drift.io/mode=enforce --lower "$COLD" --args 'sleep 600'
 # the hook may wait for the whole scan: a generous timeout (guest time)
 python3 - "$RT/b/cold/config.json" <<'PY'

@@ -38,18 +38,7 @@ cc -O2 -D_GNU_SOURCE -I"$REPO/common" -I"$REPO/include" -o "$base/sets-walk" \
 	"$REPO/tests/bench/sets-walk.c" "$REPO/common/libdriftcommon.a" -lcrypto || exit 1
 
 if ! [ -d "$DIR" ]; then
-	python3 - "$DIR" "$N" <<'PY'
-import os, sys
-d, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    sub = os.path.join(d, "%03d" % (i // 1000))
-    if i % 1000 == 0:
-        os.makedirs(sub, exist_ok=True)
-    p = os.path.join(sub, "f%06d" % i)
-    with open(p, "w") as f:
-        f.write("#!/bin/sh\n# filler %d\n" % i)
-    os.chmod(p, 0o755)
-PY
+	"$REPO/tests/tools/fill-tree" "$DIR" "$N" || exit 1
 fi
 nfiles=$(find "$DIR" -type f -perm -u+x | wc -l)	# also warms the caches
 note "sets-load: kernel $(uname -r), $(nproc) CPUs, $([ "$guest" = 1 ] && echo "QEMU guest" || echo host), $nfiles executable files, $ROUNDS rounds"

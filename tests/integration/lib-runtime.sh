@@ -154,12 +154,12 @@ if memfd_exec /bin/busybox true >/dev/null 2>&1; then r MEMFD=ran; else r MEMFD=
 #           [ANNOTATION=VALUE ...]   (--plain: the root is a copy, not an overlay)
 rt_bundle() {
 	local name=$1; shift
-	local hookargs='"--fail-closed"' cmd=$RT_PAYLOAD ann='{}' kv lower=$IMG plain=
+	local hookargs='"--fail-closed"' cmd=$RT_PAYLOAD ann='{}' kv lower=$IMG plain= tmo=
 	local b=$RT/b/$name
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--fail-open) hookargs='"--fail-open"'; shift ;;
-		--timeout-ms) hookargs="$hookargs, \"--timeout-ms\", \"$2\""; shift 2 ;;
+		--timeout-ms) tmo=$2; shift 2 ;;
 		--args) cmd=$2; shift 2 ;;
 		--lower) lower=$2; shift 2 ;;
 		--plain) plain=1; shift ;;
@@ -176,9 +176,10 @@ rt_bundle() {
 		mount -t overlay -o "lowerdir=$lower,upperdir=$b/upper,workdir=$b/work" "ovl-$name" "$b/rootfs"
 	fi
 	(cd "$b" && crun spec >/dev/null)
-	python3 - "$b/config.json" "$HOOK" "$hookargs" "$ann" "$cmd" <<-'PY'
+	[ -n "$tmo" ] && hookargs="$hookargs, \"--timeout-ms\", \"$tmo\""
+	python3 - "$b/config.json" "$HOOK" "$hookargs" "$ann" "$cmd" "${tmo:-50000}" <<-'PY'
 	import json, sys
-	path, hook, hookargs, ann, cmd = sys.argv[1:6]
+	path, hook, hookargs, ann, cmd, tmo = sys.argv[1:7]
 	c = json.load(open(path))
 	c["process"]["args"] = ["/bin/sh", "-c", cmd]
 	c["process"]["terminal"] = False
@@ -188,7 +189,7 @@ rt_bundle() {
 	c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
 	c["hooks"] = {"createRuntime": [{"path": hook,
 		"args": ["drift-oci-hook"] + json.loads("[" + hookargs + "]"),
-		"timeout": 60}]}
+		"timeout": max(60, int(tmo) // 1000 + 10)}]}
 	c["annotations"] = json.loads(ann)
 	json.dump(c, open(path, "w"), indent=1)
 	PY

@@ -1,4 +1,5 @@
 #!/bin/bash
+# run-all: timeout 600
 # Churn: CHURN_N (default 100) crun containers started and removed, five at
 # a time, with driftd killed and restarted half-way while a long-running
 # container stays bound and enforced: afterwards no binding and no set is

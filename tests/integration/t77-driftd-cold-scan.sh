@@ -1,4 +1,5 @@
 #!/bin/bash
+# run-all: timeout 900
 # A cold image never stalls a start (issue 10, goal 3).
 #  1. Scans run in a hook worker without driftd's lock: while a container
 #     of a cold image (COLD_FILES small executables, each under COLD_LINKS
@@ -42,16 +43,8 @@ wait_log ": digests added" 60 || fail "the warm image's set never got its digest
 COLD=$RT/cold
 rm -rf "$COLD"
 cp -a "$IMG" "$COLD"
-cp /usr/bin/busybox "$COLD/bin/bb2"
-python3 - "$COLD/many" "$FILES" <<'PY'
-import os, sys
-d, n = sys.argv[1], int(sys.argv[2])
-os.makedirs(d)
-for i in range(n):
-    fd = os.open("%s/f%d" % (d, i), os.O_WRONLY | os.O_CREAT, 0o755)
-    os.write(fd, b"#!/bin/sh\n")
-    os.close(fd)
-PY
+cp /usr/bin/busybox "$COLD/bin/busybox2"
+"$TOOLS/fill-tree" "$COLD/many" "$FILES" || fail "fill-tree"
 # more directory entries to walk, cheaply: hard links (one identity each)
 for i in $(seq 2 "$LINKS"); do cp -al "$COLD/many" "$COLD/many$i"; done
 for i in $(seq 1 "$BIG"); do
@@ -97,20 +90,20 @@ case $n in *"ermission denied"*) ;; *) fail "cold1: a copied file: $n (want Perm
 # 2. before the digests: a copied-up image file is denied
 set=$(rt_kstate | python3 -c 'import json,sys
 print([b["set"] for b in json.load(sys.stdin)["bindings"] if b["name"]=="cold1"][0])')
-n=$(crun exec cold1 /bin/sh -c 'chmod 700 /bin/bb2 && /bin/bb2 true && echo RAN' 2>&1 || true)
+n=$(crun exec cold1 /bin/sh -c 'chmod 700 /bin/busybox2 && /bin/busybox2 true && echo RAN' 2>&1 || true)
 grep -q "set $set: digests added" "$DLOG" &&
 	fail "the cold layer was hashed before the copied-up check: make the hashing last longer (COLD_BIG, COLD_MB)"
 case $n in *RAN*) fail "a copied-up image file ran before its digest was known: $n" ;;
 	*"ermission denied"*) ;; *) fail "copied-up file before the digests: $n (want Permission denied)" ;; esac
-log "before the digests: copied-up /bin/bb2 denied"
+log "before the digests: copied-up /bin/busybox2 denied"
 wait_log "set $set: digests added" 300 || fail "set $set never got its digests"
 [ $(( $(metric drift_layer_hashes_total) - hashes0 )) = 1 ] || fail "the cold layer was hashed more than once"
 [ "$(metric drift_layer_hash_queue)" = 0 ] || fail "layers still queued for hashing"
-n=$(crun exec cold1 /bin/sh -c '/bin/bb2 true && echo RAN' 2>&1 || true)
-case $n in *RAN*) ;; *) fail "after the digests: the unchanged copied-up /bin/bb2 did not run: $n" ;; esac
-n=$(crun exec cold2 /bin/sh -c 'chmod 700 /bin/bb2 && /bin/bb2 true && echo RAN' 2>&1 || true)
-case $n in *RAN*) ;; *) fail "cold2 after the digests: the copied-up /bin/bb2 did not run: $n" ;; esac
-n=$(crun exec cold2 /bin/sh -c 'echo >>/bin/bb2; /bin/bb2 true && echo RAN' 2>&1 || true)
+n=$(crun exec cold1 /bin/sh -c '/bin/busybox2 true && echo RAN' 2>&1 || true)
+case $n in *RAN*) ;; *) fail "after the digests: the unchanged copied-up /bin/busybox2 did not run: $n" ;; esac
+n=$(crun exec cold2 /bin/sh -c 'chmod 700 /bin/busybox2 && /bin/busybox2 true && echo RAN' 2>&1 || true)
+case $n in *RAN*) ;; *) fail "cold2 after the digests: the copied-up /bin/busybox2 did not run: $n" ;; esac
+n=$(crun exec cold2 /bin/sh -c 'echo >>/bin/busybox2; /bin/busybox2 true && echo RAN' 2>&1 || true)
 case $n in *RAN*) fail "a changed image file ran after the digests: $n" ;; esac
 log "after the digests: unchanged copied-up file runs, changed one denied"
 
