@@ -490,8 +490,10 @@ enum drift_stat_attr {
 	DRIFT_STAT_MAPS_DENIED,		/* not in the set, denied (enforce) */
 	DRIFT_STAT_SELFTEST_RUNS,	/* global only: self-tests run */
 	DRIFT_STAT_SELFTEST_FAILURES,	/* global only: self-tests failed */
-	/* global only: changes refused (seal, capability, governed caller;
-	 * kernel module load/unload from a governed cgroup) */
+	/*
+	 * global only: changes refused (seal, capability, governed caller;
+	 * kernel module load/unload from a governed cgroup)
+	 */
 	DRIFT_STAT_REFUSED,
 	__DRIFT_STAT_MAX
 };
