@@ -151,12 +151,15 @@
  * DRIFT_CMD_SET_ADD (do, admin)
  *   DRIFT_A_SET_NAME (required), DRIFT_A_SET_ENTRIES (required): a packed
  *   array of struct drift_file_id, at most DRIFT_SET_CHUNK_MAX entries per
- *   message. Appends to the staging area. ENOENT without SET_BEGIN; E2BIG
- *   past DRIFT_SET_MAX_ENTRIES.
+ *   message. Adds them to the staging area (all or none of a message; an
+ *   entry with the (dev, ino) of an earlier one replaces it: the last one
+ *   sent wins). ENOENT without SET_BEGIN; E2BIG past DRIFT_SET_MAX_ENTRIES;
+ *   EINVAL (with a message) for an entry with ino 0, unknown flags, a
+ *   device number the kernel cannot represent, or ctime_nsec >= 1e9.
  *
  * DRIFT_CMD_SET_COMMIT (do, admin)
- *   DRIFT_A_SET_NAME (required). Builds the lookup table from the staging
- *   area (duplicates are merged) and publishes it: it creates the set or
+ *   DRIFT_A_SET_NAME (required). Publishes the staging area's table
+ *   (duplicates already merged): it creates the set or
  *   atomically replaces the contents of the existing set of that name.
  *   Reply: DRIFT_A_SET_NAME, DRIFT_A_SET_ENTRY_COUNT (u32, after merging).
  *
@@ -359,9 +362,12 @@ enum drift_file_flags {
  *   ctime = stx_ctime,
  *   sha256 = SHA-256 of the file's content.
  * The kernel looks entries up by (dev, ino). A matching entry whose
- * generation (when flagged) differs is not a match. A matching entry whose
- * ctime (when flagged) differs is verified by content (sha256, when
- * flagged): same content allows, other content is DRIFT_REASON_MODIFIED.
+ * generation (when flagged and not 0) differs is not a match. A matching
+ * entry whose ctime (when flagged) differs is verified by content (sha256,
+ * when flagged and not all zero): same content allows, other content is
+ * DRIFT_REASON_MODIFIED. ino 0 is refused in a set. The kernel compares
+ * ctimes as nanoseconds since the epoch modulo 2^63, and a flagged ctime of
+ * exactly the epoch never matches (the file is verified or denied).
  */
 struct drift_file_id {
 	__u64 ino;

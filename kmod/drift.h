@@ -11,6 +11,7 @@
 
 #include <linux/types.h>
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/binfmts.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -47,23 +48,64 @@ static inline void drift_count(struct drift_stats __percpu *s,
 }
 
 /* ---- set.c: allowlists ---- */
+/*
+ * One entry of a set: 24 bytes, a slot of the set's open-addressing table.
+ *   ino    the inode number; 0 marks an empty slot (SET_ADD refuses ino 0,
+ *          and a live inode numbered 0 is never found: denied)
+ *   dev    MKDEV(major, minor) of the file's superblock
+ *   gen    i_generation; 0 = not compared (no DRIFT_FILE_F_GENERATION,
+ *          or a generation of 0: ctime still catches an inode number that
+ *          was reused)
+ *   ctime  bit 63: DRIFT_ENTRY_MAP_ONLY (DRIFT_FILE_F_MAP_ONLY); bits
+ *          0..62: drift_ctime_encode() of the ctime, 0 = not compared (no
+ *          DRIFT_FILE_F_CTIME). A flagged ctime whose encoding is 0 (the
+ *          epoch exactly) is stored as 1, so such a file is always seen
+ *          as changed: verified by content or denied, the safe direction.
+ * Digests are not here: they are in the table's digest array, read only by
+ * the slow path (drift_table_digest()).
+ */
 struct drift_entry {
 	u64 ino;
-	u32 dev;		/* MKDEV(major, minor) */
+	u32 dev;
 	u32 gen;
-	s64 ctime_sec;
-	u32 ctime_nsec;
-	u32 flags;		/* enum drift_file_flags */
-	u8 sha256[DRIFT_SHA256_LEN];
+	u64 ctime;
 };
 
-/* Immutable once published; one allocation; freed with kvfree_rcu(). */
+#define DRIFT_ENTRY_MAP_ONLY	BIT_ULL(63)
+#define DRIFT_CTIME_MASK	(BIT_ULL(63) - 1)
+
+/*
+ * ctime as compared: nanoseconds since the epoch, modulo 2^63 (two
+ * ctimes compare equal only if they are equal or 292 years apart).
+ */
+static inline u64 drift_ctime_encode(s64 sec, u32 nsec)
+{
+	return ((u64)sec * NSEC_PER_SEC + nsec) & DRIFT_CTIME_MASK;
+}
+
+/* One SHA-256 per slot of the table; all zero: no digest for that entry. */
+struct drift_digest {
+	u8 b[DRIFT_SHA256_LEN];
+};
+
+struct drift_digests {
+	struct rcu_head rcu;
+	struct drift_digest d[];
+};
+
+/*
+ * The table is the array of entries itself: open addressing, linear
+ * probing with wrap, at most 3/4 full (so a probe always meets an empty
+ * slot), any number of slots, first slot reciprocal_scale(siphash(dev,
+ * ino), nslots). While a set is loaded it is its staging area's table
+ * (SET_ADD inserts into it); once published by SET_COMMIT it is never
+ * written again; freed with kvfree_rcu(), its digests with it.
+ */
 struct drift_set_table {
 	struct rcu_head rcu;
+	u32 nslots;
 	u32 nentries;
-	u32 id_mask;		/* identity index: slots - 1 */
-	u32 *id_slots;		/* entry index + 1; 0 is empty */
-	size_t bytes;
+	struct drift_digests *digests;	/* NULL: no entry has a digest */
 	struct drift_entry entries[];
 };
 
@@ -102,6 +144,11 @@ extern struct list_head drift_sets;
 
 const struct drift_entry *drift_table_lookup(const struct drift_set_table *t,
 					     u32 dev, u64 ino);
+/* the digest of @e (an entry of @t), or NULL: the slow path only */
+const u8 *drift_table_digest(const struct drift_set_table *t,
+			     const struct drift_entry *e);
+/* the kernel memory of @t: header, entries, digests */
+size_t drift_table_bytes(const struct drift_set_table *t);
 
 /* ---- binding.c: cgroups bound to sets ---- */
 struct drift_exception {

@@ -285,7 +285,8 @@ static int set_fill(struct sk_buff *skb, const struct drift_set *set,
 	if (nla_put_string(skb, DRIFT_A_SET_NAME, set->name) ||
 	    nla_put_u32(skb, DRIFT_A_SET_ENTRY_COUNT, t ? t->nentries : 0) ||
 	    nla_put_u32(skb, DRIFT_A_SET_REFS, refcount_read(&set->ref) - 1) ||
-	    nla_put_u64_64bit(skb, DRIFT_A_MEMORY, t ? t->bytes : 0,
+	    nla_put_u64_64bit(skb, DRIFT_A_MEMORY,
+			      t ? drift_table_bytes(t) : 0,
 			      DRIFT_A_PAD) ||
 	    nla_put_u64_64bit(skb, DRIFT_A_SET_LOADED_NS, set->loaded_ns,
 			      DRIFT_A_PAD)) {

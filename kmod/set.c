@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Allowlist sets. A set is loaded in pieces into a staging area
- * (BEGIN/ADD), built into an immutable table on COMMIT and published with
- * rcu_assign_pointer(): readers on the exec path see either the old or the
- * new table, never a partial one. Lookups are O(1): open addressing with
- * linear probing over u32 slots, at most half full, keyed by a siphash of
- * (dev, ino) with a random key (so an attacker cannot build colliding
- * identities).
+ * Allowlist sets. A set is loaded in pieces (BEGIN/ADD) straight into the
+ * table it will publish: SET_BEGIN allocates a table for the size hint,
+ * SET_ADD inserts into it (growing it when it would pass 3/4 full), and
+ * SET_COMMIT publishes it with rcu_replace_pointer(): readers on the exec
+ * path see either the old or the new table, never a partial one. Replacing
+ * a set therefore holds at most the old table and the new one.
+ *
+ * Lookups are O(1) and allocation-free: open addressing with linear
+ * probing over the entries themselves (24 bytes, drift.h), at most 3/4
+ * full, keyed by a siphash of (dev, ino) with a random key (so an attacker
+ * cannot build colliding identities). Digests live in a separate array
+ * (one per slot, allocated only when an entry has one) that only the slow
+ * path reads.
  *
  * A staging area belongs to the netlink socket that began it (its portid):
  * only that socket adds to it, commits or aborts it, and it is freed when
  * the socket closes (NETLINK_URELEASE), so a loader killed half-way leaks
- * nothing. Building a large table yields the CPU now and then.
+ * nothing. Rehashing a large table yields the CPU now and then.
  */
-#include <linux/log2.h>
+#include <linux/math.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/sched.h>
@@ -29,85 +35,188 @@ static u32 drift_nstaging;
 
 struct drift_staging_area {
 	struct list_head node;
-	struct drift_entry *entries;
+	struct drift_set_table *t;	/* not published: ours to write */
 	u32 portid;			/* the netlink socket that began it */
-	u32 n, cap;
 	char name[DRIFT_NAME_MAX];
 };
 
-static inline u32 id_hash(u32 dev, u64 ino)
+static_assert(sizeof(struct drift_entry) == 24);
+
+#define DRIFT_MIN_SLOTS		8U
+
+static inline u32 id_slot(const struct drift_set_table *t, u32 dev, u64 ino)
 {
-	return (u32)siphash_2u64(dev, ino, &drift_hash_key);
+	return reciprocal_scale((u32)siphash_2u64(dev, ino, &drift_hash_key),
+				t->nslots);
+}
+
+/* The slot of (dev, ino) in @t, or of the empty slot where it would go. */
+static u32 table_find(const struct drift_set_table *t, u32 dev, u64 ino)
+{
+	u32 i = id_slot(t, dev, ino);
+
+	for (;;) {
+		const struct drift_entry *e = &t->entries[i];
+
+		if (!e->ino || (e->ino == ino && e->dev == dev))
+			return i;
+		if (++i == t->nslots)
+			i = 0;
+	}
 }
 
 const struct drift_entry *drift_table_lookup(const struct drift_set_table *t,
 					     u32 dev, u64 ino)
 {
-	u32 i, slot;
+	const struct drift_entry *e;
 
-	if (!t || !t->nentries)
+	if (!t || !t->nentries || !ino)
 		return NULL;
-	for (i = id_hash(dev, ino) & t->id_mask;; i = (i + 1) & t->id_mask) {
-		const struct drift_entry *e;
-
-		slot = READ_ONCE(t->id_slots[i]);
-		if (!slot)
-			return NULL;
-		e = &t->entries[slot - 1];
-		if (e->ino == ino && e->dev == dev)
-			return e;
-	}
+	e = &t->entries[table_find(t, dev, ino)];
+	return e->ino ? e : NULL;
 }
 
+const u8 *drift_table_digest(const struct drift_set_table *t,
+			     const struct drift_entry *e)
+{
+	const struct drift_digest *d;
+
+	if (!t->digests)
+		return NULL;
+	d = &t->digests->d[e - t->entries];
+	return memchr_inv(d->b, 0, sizeof(d->b)) ? d->b : NULL;
+}
+
+static size_t digests_bytes(u32 nslots)
+{
+	return struct_size((struct drift_digests *)NULL, d, nslots);
+}
+
+size_t drift_table_bytes(const struct drift_set_table *t)
+{
+	size_t bytes = struct_size(t, entries, t->nslots);
+
+	if (t->digests)
+		bytes = size_add(bytes, digests_bytes(t->nslots));
+	return bytes;
+}
+
+/* Slots to hold @n entries at most 3/4 full. */
 static u32 slots_for(u32 n)
 {
-	return n < 8 ? 16 : roundup_pow_of_two(n * 2);
+	return max_t(u32, DRIFT_MIN_SLOTS, DIV_ROUND_UP((u64)n * 4, 3));
 }
 
-/* Builds a table from @n staged entries; duplicates keep the last one. */
-static struct drift_set_table *table_build(const struct drift_entry *src,
-					   u32 n)
+static bool fits(const struct drift_set_table *t, u32 n)
+{
+	return (u64)n * 4 <= (u64)t->nslots * 3;
+}
+
+/* A table of @nslots empty slots, with an empty digest array if @digests. */
+static struct drift_set_table *table_alloc(u32 nslots, bool digests)
 {
 	struct drift_set_table *t;
-	u32 nslots = slots_for(n);
-	size_t bytes, ent_bytes, slot_bytes;
-	u32 k;
 
-	ent_bytes = array_size(n, sizeof(struct drift_entry));
-	slot_bytes = array_size(nslots, sizeof(u32));
-	bytes = size_add(sizeof(*t), ent_bytes);
-	bytes = size_add(bytes, slot_bytes);
-	if (bytes == SIZE_MAX)
-		return NULL;
-	t = kvzalloc(bytes, GFP_KERNEL_ACCOUNT);
+	t = kvzalloc(struct_size(t, entries, nslots), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return NULL;
-	t->bytes = bytes;
-	t->id_mask = nslots - 1;
-	t->id_slots = (u32 *)((char *)t->entries + ent_bytes);
-
-	for (k = 0; k < n; k++) {
-		const struct drift_entry *e = &src[k];
-		u32 i = id_hash(e->dev, e->ino) & t->id_mask;
-
-		if (!(k & 4095))
-			cond_resched();	/* up to 2^22 entries */
-		for (;; i = (i + 1) & t->id_mask) {
-			u32 slot = t->id_slots[i];
-
-			if (!slot) {
-				t->entries[t->nentries] = *e;
-				t->id_slots[i] = ++t->nentries;
-				break;
-			}
-			if (t->entries[slot - 1].ino == e->ino &&
-			    t->entries[slot - 1].dev == e->dev) {
-				t->entries[slot - 1] = *e;
-				break;
-			}
+	t->nslots = nslots;
+	if (digests) {
+		t->digests = kvzalloc(digests_bytes(nslots),
+				      GFP_KERNEL_ACCOUNT);
+		if (!t->digests) {
+			kvfree(t);
+			return NULL;
 		}
 	}
 	return t;
+}
+
+/* An unpublished table: no reader can see it. */
+static void table_free(struct drift_set_table *t)
+{
+	if (!t)
+		return;
+	kvfree(t->digests);
+	kvfree(t);
+}
+
+/* A published table: readers may still be in it. */
+static void table_free_rcu(struct drift_set_table *t)
+{
+	if (t->digests)
+		kvfree_rcu(t->digests, rcu);
+	kvfree_rcu(t, rcu);
+}
+
+/*
+ * Puts @e (digest @d, or none) into @t, which has room for it; an entry
+ * with the same (dev, ino) is replaced: the last one added wins.
+ */
+static void table_insert(struct drift_set_table *t,
+			 const struct drift_entry *e, const u8 *d)
+{
+	u32 i = table_find(t, e->dev, e->ino);
+
+	if (!t->entries[i].ino)
+		t->nentries++;
+	t->entries[i] = *e;
+	if (t->digests) {
+		if (d)
+			memcpy(t->digests->d[i].b, d, DRIFT_SHA256_LEN);
+		else
+			memset(t->digests->d[i].b, 0, DRIFT_SHA256_LEN);
+	}
+}
+
+/*
+ * Moves the entries (and digests) of @t into a new table of @nslots slots,
+ * with a digest array if @t has one or @digests; frees @t. On failure @t
+ * is left as it was.
+ */
+static int table_rehash(struct drift_set_table **tp, u32 nslots, bool digests)
+{
+	struct drift_set_table *t = *tp, *n;
+	u32 i;
+
+	n = table_alloc(nslots, digests || t->digests);
+	if (!n)
+		return -ENOMEM;
+	for (i = 0; i < t->nslots; i++) {
+		const struct drift_entry *e = &t->entries[i];
+
+		if (!(i & 4095))
+			cond_resched();	/* up to 2^22 entries */
+		if (e->ino)
+			table_insert(n, e, t->digests ? t->digests->d[i].b : NULL);
+	}
+	table_free(t);
+	*tp = n;
+	return 0;
+}
+
+/*
+ * Room for @n entries in all, and a digest array if @digests: grows the
+ * table (at least twice as many slots) when it would pass 3/4 full.
+ */
+static int table_reserve(struct drift_set_table **tp, u32 n, bool digests)
+{
+	struct drift_set_table *t = *tp;
+
+	if (!fits(t, n)) {
+		u32 nslots = max(slots_for(n),
+				 t->nslots > U32_MAX / 2 ? U32_MAX : t->nslots * 2);
+
+		nslots = min(nslots, slots_for(DRIFT_SET_MAX_ENTRIES));
+		return table_rehash(tp, nslots, digests);
+	}
+	if (digests && !t->digests) {
+		t->digests = kvzalloc(digests_bytes(t->nslots),
+				      GFP_KERNEL_ACCOUNT);
+		if (!t->digests)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 struct drift_set *drift_set_find(const char *name)
@@ -138,7 +247,7 @@ void drift_set_put(struct drift_set *set)
 		return;
 	t = rcu_dereference_protected(set->table, true);
 	if (t)
-		kvfree_rcu(t, rcu);
+		table_free_rcu(t);
 	kfree_rcu(set, rcu);
 }
 
@@ -170,35 +279,15 @@ static void staging_free(struct drift_staging_area *s)
 {
 	list_del(&s->node);
 	drift_nstaging--;
-	kvfree(s->entries);
+	table_free(s->t);
 	kfree(s);
-}
-
-static int staging_reserve(struct drift_staging_area *s, u32 want)
-{
-	struct drift_entry *n;
-	u32 cap;
-
-	if (want <= s->cap)
-		return 0;
-	cap = max3(want, s->cap * 2, 64U);
-	cap = min(cap, DRIFT_SET_MAX_ENTRIES);
-	n = kvmalloc_array(cap, sizeof(*n), GFP_KERNEL_ACCOUNT);
-	if (!n)
-		return -ENOMEM;
-	if (s->n)
-		memcpy(n, s->entries, array_size(s->n, sizeof(*n)));
-	kvfree(s->entries);
-	s->entries = n;
-	s->cap = cap;
-	return 0;
 }
 
 int drift_set_begin(const char *name, u32 portid, u32 hint,
 		    struct netlink_ext_ack *extack)
 {
+	struct drift_set_table *t;
 	struct drift_staging_area *s;
-	int err;
 
 	lockdep_assert_held(&drift_mutex);
 	s = staging_find(name);
@@ -206,34 +295,44 @@ int drift_set_begin(const char *name, u32 portid, u32 hint,
 		NL_SET_ERR_MSG(extack, "this set is being loaded by another socket");
 		return -EBUSY;
 	}
-	if (s) {
-		s->n = 0;	/* restart */
-	} else {
-		if (drift_nstaging >= DRIFT_MAX_STAGING) {
-			NL_SET_ERR_MSG(extack, "too many sets being loaded at once");
-			return -ENOSPC;
-		}
-		s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
-		if (!s)
-			return -ENOMEM;
-		strscpy(s->name, name, sizeof(s->name));
-		s->portid = portid;
-		list_add(&s->node, &drift_staging);
-		drift_nstaging++;
+	if (!s && drift_nstaging >= DRIFT_MAX_STAGING) {
+		NL_SET_ERR_MSG(extack, "too many sets being loaded at once");
+		return -ENOSPC;
 	}
-	err = staging_reserve(s, hint);
-	if (err) {
-		staging_free(s);
+	t = table_alloc(slots_for(min(hint, DRIFT_SET_MAX_ENTRIES)), false);
+	if (!t) {
+		if (s)
+			staging_free(s);
 		NL_SET_ERR_MSG(extack, "out of memory for the size hint");
+		return -ENOMEM;
 	}
-	return err;
+	if (s) {			/* restart */
+		table_free(s->t);
+		s->t = t;
+		return 0;
+	}
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	if (!s) {
+		table_free(t);
+		return -ENOMEM;
+	}
+	strscpy(s->name, name, sizeof(s->name));
+	s->portid = portid;
+	s->t = t;
+	list_add(&s->node, &drift_staging);
+	drift_nstaging++;
+	return 0;
 }
 
-static int entry_from_id(struct drift_entry *e, const struct drift_file_id *id,
-			 struct netlink_ext_ack *extack)
+static int check_id(const struct drift_file_id *id,
+		    struct netlink_ext_ack *extack)
 {
 	if (id->flags & ~__DRIFT_FILE_F_ALL || id->reserved) {
 		NL_SET_ERR_MSG(extack, "entry has unknown flags or reserved bits set");
+		return -EINVAL;
+	}
+	if (!id->ino) {
+		NL_SET_ERR_MSG(extack, "entry has inode number 0");
 		return -EINVAL;
 	}
 	if (id->dev_major >= (1U << (32 - MINORBITS)) ||
@@ -245,44 +344,70 @@ static int entry_from_id(struct drift_entry *e, const struct drift_file_id *id,
 		NL_SET_ERR_MSG(extack, "entry has ctime_nsec >= 1e9");
 		return -EINVAL;
 	}
-	e->ino = id->ino;
-	e->dev = MKDEV(id->dev_major, id->dev_minor);
-	e->gen = id->generation;
-	e->flags = id->flags;
-	e->ctime_sec = id->ctime_sec;
-	e->ctime_nsec = id->ctime_nsec;
-	memcpy(e->sha256, id->sha256, DRIFT_SHA256_LEN);
 	return 0;
 }
 
+/* The digest of @id, or NULL: not flagged, or all zero (no digest). */
+static const u8 *id_digest(const struct drift_file_id *id)
+{
+	if (!(id->flags & DRIFT_FILE_F_SHA256) ||
+	    !memchr_inv(id->sha256, 0, DRIFT_SHA256_LEN))
+		return NULL;
+	return id->sha256;
+}
+
+/* @id, checked by check_id(), as an entry (encodings in drift.h). */
+static void entry_from_id(struct drift_entry *e, const struct drift_file_id *id)
+{
+	e->ino = id->ino;
+	e->dev = MKDEV(id->dev_major, id->dev_minor);
+	e->gen = id->flags & DRIFT_FILE_F_GENERATION ? id->generation : 0;
+	e->ctime = 0;
+	if (id->flags & DRIFT_FILE_F_CTIME) {
+		e->ctime = drift_ctime_encode(id->ctime_sec, id->ctime_nsec);
+		if (!e->ctime)
+			e->ctime = 1;	/* compared, and never equal */
+	}
+	if (id->flags & DRIFT_FILE_F_MAP_ONLY)
+		e->ctime |= DRIFT_ENTRY_MAP_ONLY;
+}
+
+/* All of @ids or none: checked and room made before the first insert. */
 int drift_set_add(const char *name, u32 portid,
 		  const struct drift_file_id *ids, u32 n,
 		  struct netlink_ext_ack *extack)
 {
 	struct drift_staging_area *s;
-	u32 i, base;
+	bool digests = false;
+	u32 i;
 	int err;
 
 	lockdep_assert_held(&drift_mutex);
 	s = staging_mine(name, portid, extack);
 	if (!s)
 		return -ENOENT;
-	if (n > DRIFT_SET_MAX_ENTRIES - s->n) {
+	if (n > DRIFT_SET_MAX_ENTRIES - s->t->nentries) {
 		NL_SET_ERR_MSG(extack, "set would exceed DRIFT_SET_MAX_ENTRIES");
 		return -E2BIG;
 	}
-	err = staging_reserve(s, s->n + n);
+	for (i = 0; i < n; i++) {
+		err = check_id(&ids[i], extack);
+		if (err)
+			return err;
+		if (id_digest(&ids[i]))
+			digests = true;
+	}
+	err = table_reserve(&s->t, s->t->nentries + n, digests);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "out of memory while staging the set");
 		return err;
 	}
-	base = s->n;
 	for (i = 0; i < n; i++) {
-		err = entry_from_id(&s->entries[base + i], &ids[i], extack);
-		if (err)
-			return err;	/* nothing appended: s->n unchanged */
+		struct drift_entry e;
+
+		entry_from_id(&e, &ids[i]);
+		table_insert(s->t, &e, id_digest(&ids[i]));
 	}
-	s->n += n;
 	return 0;
 }
 
@@ -310,15 +435,15 @@ int drift_set_commit(const char *name, u32 portid, u32 *count,
 		NL_SET_ERR_MSG(extack, "too many sets (DRIFT_MAX_SETS)");
 		return -ENOSPC;
 	}
-	t = table_build(s->entries, s->n);
-	if (!t) {
+	/* a size hint far too large: shrink to what the set holds */
+	if (s->t->nslots / 2 > slots_for(s->t->nentries) &&
+	    table_rehash(&s->t, slots_for(s->t->nentries), false)) {
 		NL_SET_ERR_MSG(extack, "out of memory building the set");
 		return -ENOMEM;
 	}
 	if (!set) {
 		set = kzalloc(sizeof(*set), GFP_KERNEL_ACCOUNT);
 		if (!set) {
-			kvfree(t);
 			NL_SET_ERR_MSG(extack, "out of memory creating the set");
 			return -ENOMEM;
 		}
@@ -327,10 +452,12 @@ int drift_set_commit(const char *name, u32 portid, u32 *count,
 		list_add_tail(&set->node, &drift_sets);
 		drift_nsets++;
 	}
+	t = s->t;
+	s->t = NULL;
 	old = rcu_replace_pointer(set->table, t, lockdep_is_held(&drift_mutex));
 	set->loaded_ns = drift_now_ns();
 	if (old)
-		kvfree_rcu(old, rcu);
+		table_free_rcu(old);
 	*count = t->nentries;
 	staging_free(s);
 	return 0;
@@ -405,7 +532,7 @@ u64 drift_set_memory(void)
 		t = rcu_dereference_protected(set->table,
 					      lockdep_is_held(&drift_mutex));
 		if (t)
-			sum += t->bytes;
+			sum += drift_table_bytes(t);
 	}
 	return sum;
 }

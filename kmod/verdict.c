@@ -33,7 +33,8 @@ static void file_identity(const struct inode *real, struct drift_id *id)
 }
 
 /*
- * Whether entry @e (same dev and ino) is the file @id. A different
+ * Whether entry @e (same dev and ino) is the file @id; 0 in e->gen or in
+ * e->ctime's encoding means "not compared" (drift.h). A different
  * generation is another file that reuses the inode number. A different
  * ctime is the same file changed in place (a non-overlay root): not a match,
  * @ctime_changed tells the caller to verify the content.
@@ -41,11 +42,12 @@ static void file_identity(const struct inode *real, struct drift_id *id)
 static bool entry_matches(const struct drift_entry *e,
 			  const struct drift_id *id, bool *ctime_changed)
 {
-	if ((e->flags & DRIFT_FILE_F_GENERATION) && e->gen != id->gen)
+	u64 ctime = e->ctime & DRIFT_CTIME_MASK;
+
+	if (e->gen && e->gen != id->gen)
 		return false;
-	if ((e->flags & DRIFT_FILE_F_CTIME) &&
-	    (e->ctime_sec != id->ctime.tv_sec ||
-	     e->ctime_nsec != id->ctime.tv_nsec)) {
+	if (ctime && ctime != drift_ctime_encode(id->ctime.tv_sec,
+						 id->ctime.tv_nsec)) {
 		*ctime_changed = true;
 		return false;
 	}
@@ -102,7 +104,7 @@ static void count_fast(bool count, struct drift_stats __percpu *b, int op,
  */
 static bool entry_usable(const struct drift_entry *e, int op)
 {
-	return e && !(op == DRIFT_OP_EXEC && (e->flags & DRIFT_FILE_F_MAP_ONLY));
+	return e && !(op == DRIFT_OP_EXEC && (e->ctime & DRIFT_ENTRY_MAP_ONLY));
 }
 
 /*
@@ -281,10 +283,13 @@ static void look_up(struct file *file, int op, struct inode *real,
 			e = NULL;
 		l->copied_up = e;
 	}
-	if (e && !l->in_set && (l->ctime_changed || l->copied_up) &&
-	    (e->flags & DRIFT_FILE_F_SHA256)) {
-		l->has_digest = true;
-		memcpy(l->digest, e->sha256, DRIFT_SHA256_LEN);
+	if (e && !l->in_set && (l->ctime_changed || l->copied_up)) {
+		const u8 *digest = drift_table_digest(t, e);
+
+		if (digest) {
+			l->has_digest = true;
+			memcpy(l->digest, digest, DRIFT_SHA256_LEN);
+		}
 	}
 	if (!l->in_set && l->b)
 		l->excepted = drift_exception_match(rcu_dereference(l->b->exc),

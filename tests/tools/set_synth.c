@@ -3,7 +3,8 @@
  * set_synth: load a set of a chosen size into drift.ko, fast, and time the
  * kernel's part of it. Used by the benchmark and the stress tests.
  *
- *   set_synth NAME COUNT [--seed S] [--chunk N] [FILE...]
+ *   set_synth NAME COUNT [--seed S] [--chunk N] [--hint H] [--sha256]
+ *             [--zero-ino] [--dup-stale before|after] [FILE...]
  *
  * The set holds the identities of the FILEs (as driftctl computes them,
  * common/fileid.c, without SHA-256) and synthetic identities up to COUNT
@@ -12,8 +13,16 @@
  * collide with each other. The identities are computed before the first
  * message, so the upload measures only netlink + the module:
  *
- *   SET_BEGIN (size hint COUNT), SET_ADD in chunks of N entries (default
- *   and maximum DRIFT_SET_CHUNK_MAX), SET_COMMIT.
+ *   SET_BEGIN (size hint COUNT, or H with --hint; 0 sends none), SET_ADD
+ *   in chunks of N entries (default and maximum DRIFT_SET_CHUNK_MAX),
+ *   SET_COMMIT.
+ *
+ * Test knobs: --sha256 gives the synthetic entries a (made-up, non-zero)
+ * SHA-256; --zero-ino makes the last entry's inode number 0 (the kernel
+ * must refuse it); --dup-stale before|after adds, for the first FILE, a
+ * second entry of the same (dev, ino) with another ctime, sent just before
+ * or after the real one (the kernel keeps the last: after, the file looks
+ * modified). That entry counts in COUNT.
  *
  * Output, one line:
  *   set_synth: NAME entries=N files=F bytes=B upload_ms=U commit_ms=C
@@ -28,6 +37,7 @@
  * 3 when the drift family does not exist.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,13 +143,16 @@ static int named(uint8_t cmd, const char *name, uint32_t hint)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: set_synth NAME COUNT [--seed S] [--chunk N] [FILE...]\n");
+	fprintf(stderr, "usage: set_synth NAME COUNT [--seed S] [--chunk N] [--hint H] [--sha256]\n"
+		"                 [--zero-ino] [--dup-stale before|after] [FILE...]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	unsigned long count, chunk = DRIFT_SET_CHUNK_MAX, seed = 1, i, nfiles = 0;
+	unsigned long hint = ULONG_MAX, nreal;
+	int sha = 0, zero_ino = 0, dup = 0;	/* dup: 1 before, 2 after */
 	struct drift_file_id *ids;
 	double t0, t1, t2, t3, m0, m1;
 	const char *name;
@@ -167,6 +180,22 @@ int main(int argc, char **argv)
 			chunk = strtoul(argv[++a], NULL, 10);
 			if (!chunk || chunk > DRIFT_SET_CHUNK_MAX)
 				usage();
+		} else if (strcmp(argv[a], "--hint") == 0 && a + 1 < argc) {
+			hint = strtoul(argv[++a], NULL, 10);
+			if (hint > UINT32_MAX)
+				usage();
+		} else if (strcmp(argv[a], "--sha256") == 0) {
+			sha = 1;
+		} else if (strcmp(argv[a], "--zero-ino") == 0) {
+			zero_ino = 1;
+		} else if (strcmp(argv[a], "--dup-stale") == 0 && a + 1 < argc) {
+			a++;
+			if (strcmp(argv[a], "before") == 0)
+				dup = 1;
+			else if (strcmp(argv[a], "after") == 0)
+				dup = 2;
+			else
+				usage();
 		} else if (nfiles < count) {
 			if (drift_file_id_from_path(argv[a], &ids[nfiles], 0) < 0) {
 				fprintf(stderr, "set_synth: %s: %s\n", argv[a], strerror(errno));
@@ -178,6 +207,19 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	nreal = nfiles;
+	if (dup) {
+		/* a stale twin of the first FILE: before it, or after it */
+		if (!nfiles || nfiles >= count) {
+			fprintf(stderr, "set_synth: --dup-stale needs a FILE and COUNT > FILEs\n");
+			return 2;
+		}
+		memmove(&ids[2], &ids[1], (nfiles - 1) * sizeof(*ids));
+		ids[1] = ids[0];
+		ids[dup == 1 ? 0 : 1].flags |= DRIFT_FILE_F_CTIME;
+		ids[dup == 1 ? 0 : 1].ctime_sec -= 1;
+		nfiles++;
+	}
 	/* synthetic: distinct inodes on a device that does not exist */
 	for (i = nfiles; i < count; i++) {
 		ids[i].ino = seed * 0x100000000ull + i;
@@ -187,7 +229,14 @@ int main(int argc, char **argv)
 		ids[i].flags = DRIFT_FILE_F_GENERATION | DRIFT_FILE_F_CTIME;
 		ids[i].ctime_sec = 1700000000 + (int64_t)(i % 86400);
 		ids[i].ctime_nsec = (uint32_t)(i % 1000000000);
+		if (sha) {
+			ids[i].flags |= DRIFT_FILE_F_SHA256;
+			memcpy(ids[i].sha256, &ids[i].ino, sizeof(ids[i].ino));
+			ids[i].sha256[DRIFT_SHA256_LEN - 1] = 0x5a;
+		}
 	}
+	if (zero_ino)
+		ids[count - 1].ino = 0;
 	bytes = count * sizeof(*ids);
 
 	bufsize = MNL_SOCKET_BUFFER_SIZE + chunk * sizeof(*ids) + 4096;
@@ -211,7 +260,8 @@ int main(int argc, char **argv)
 	}
 
 	t0 = now_ms();
-	err = named(DRIFT_CMD_SET_BEGIN, name, (uint32_t)count);
+	err = named(DRIFT_CMD_SET_BEGIN, name,
+		    (uint32_t)(hint == ULONG_MAX ? count : hint));
 	for (i = 0; !err && i < count; i += chunk) {
 		unsigned long n = count - i < chunk ? count - i : chunk;
 		struct nlmsghdr *h = msg(family, DRIFT_CMD_SET_ADD, DRIFT_GENL_VERSION);
@@ -241,7 +291,7 @@ int main(int argc, char **argv)
 	__asm__ volatile("" : : "r"(copy) : "memory");
 	m1 = now_ms();
 	printf("set_synth: %s entries=%lu files=%lu bytes=%zu upload_ms=%.1f commit_ms=%.1f total_ms=%.1f memcpy_ms=%.2f ratio_memcpy=%.1f\n",
-	       name, count, nfiles, bytes, t1 - t0, t2 - t1, t3, m1 - m0,
+	       name, count, nreal, bytes, t1 - t0, t2 - t1, t3, m1 - m0,
 	       m1 - m0 > 0 ? t3 / (m1 - m0) : 0.0);
 	free(copy);
 	free(ids);
