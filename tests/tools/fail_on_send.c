@@ -9,12 +9,15 @@
  * loader mapping its libraries): those would mostly keep it from ever
  * reaching drift. FAIL_ON_SEND_AFTER=K: from the (K+1)th send on instead
  * (K=1: after the generic netlink family look-up, at drift's first
- * request).
+ * request). FAIL_ON_SEND_NTH=N: write N to /proc/self/fail-nth instead
+ * (the Nth fault-injection point from there on fails, whatever the
+ * probability).
  */
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -27,9 +30,13 @@ static void arm(void)
 	if (armed || (after && sends++ < atoi(after)))
 		return;
 	armed = 1;
-	fd = open("/proc/self/make-it-fail", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "1", 1) != 1)
-		perror("fail_on_send: /proc/self/make-it-fail");
+	const char *nth = getenv("FAIL_ON_SEND_NTH");
+	const char *file = nth ? "/proc/self/fail-nth" : "/proc/self/make-it-fail";
+	const char *val = nth ? nth : "1";
+
+	fd = open(file, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		perror(file);
 	if (fd >= 0)
 		close(fd);
 }
