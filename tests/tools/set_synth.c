@@ -33,8 +33,9 @@
  * (page faults included, the same work the kernel's copy has to do at
  * least once), ratio_memcpy = total_ms / memcpy_ms.
  * Exit 0 when every message was acked with success, 1 when the kernel
- * refused one (its errno and extack are printed), 2 on usage errors,
- * 3 when the drift family does not exist.
+ * refused one (its errno and extack are printed; the family look-up
+ * included, e.g. ENOMEM), 2 on usage errors, 3 when the drift family does
+ * not exist (ENOENT).
  */
 #include <errno.h>
 #include <limits.h>
@@ -252,7 +253,14 @@ int main(int argc, char **argv)
 		struct nlmsghdr *h = msg(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
 
 		mnl_attr_put_strz(h, CTRL_ATTR_FAMILY_NAME, DRIFT_GENL_NAME);
-		if (transact(h, cb_family) || !family) {
+		err = transact(h, cb_family);
+		if (err && err != ENOENT) {
+			/* e.g. ENOMEM under fault injection: refused */
+			fprintf(stderr, "set_synth: resolving the \"%s\" netlink family: %s\n",
+				DRIFT_GENL_NAME, strerror(err));
+			return 1;
+		}
+		if (err || !family) {
 			fprintf(stderr, "set_synth: no \"%s\" netlink family (module not loaded?)\n",
 				DRIFT_GENL_NAME);
 			return 3;

@@ -9,7 +9,11 @@
  * With TRY_EXEC_MAKE_IT_FAIL=1 in the environment it first writes 1 to
  * /proc/self/make-it-fail, so that with fault injection's task filter on
  * (tests/stress/s03-faults.sh) the kernel allocations of this execve()
- * (drift's included) may fail, and only those.
+ * (drift's included) may fail, and only those. With TRY_EXEC_FAIL_NTH=N
+ * it writes N to /proc/self/fail-nth: the Nth fault-injection point this
+ * task passes from there on (slab or page allocation) fails, whatever the
+ * probability (systematic fault injection: N = 1, 2, ... walks the
+ * execve() path allocation by allocation).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -31,6 +35,16 @@ int main(int argc, char **argv)
 		if (fd >= 0) {
 			if (write(fd, "1", 1) != 1)
 				perror("try_exec: make-it-fail");
+			close(fd);
+		}
+	}
+	if (getenv("TRY_EXEC_FAIL_NTH")) {
+		const char *n = getenv("TRY_EXEC_FAIL_NTH");
+		int fd = open("/proc/self/fail-nth", O_WRONLY);
+
+		if (fd >= 0) {
+			if (write(fd, n, strlen(n)) != (ssize_t)strlen(n))
+				perror("try_exec: fail-nth");
 			close(fd);
 		}
 	}
