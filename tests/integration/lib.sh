@@ -291,6 +291,18 @@ dctl_rc() {
 }
 
 set_load() { dctl set load "$1" --from-dir "$2" >/dev/null; }
+# set_info NAME -> "entries memory" of that set (driftctl --json sets)
+set_info() {
+	"$DRIFTCTL" --json sets | "$PY" -c '
+import json, sys
+t = sys.stdin.read().strip()
+try:
+    d = json.loads(t); items = d if isinstance(d, list) else d.get("sets", [])
+except ValueError:
+    items = [json.loads(l) for l in t.splitlines() if l.strip()]
+s = [x for x in items if x.get("name") == sys.argv[1]][0]
+print(s.get("entries", s.get("entry_count")), s.get("memory"))' "$1"
+}
 bind() { # CT SET MODE [BINDING-NAME]: with the container's root, as driftd binds
 	dctl bind "$(ct_cg "$1")" "$2" --mode "$3" --name "${4:-$1}" --root "$(ct_root "$1")" >/dev/null
 }

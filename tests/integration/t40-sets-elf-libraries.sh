@@ -87,34 +87,23 @@ log "image: $nreg regular files, $nexec with an execute bit, $nelf ELF files wit
 assert_ge "python extension modules without x bit" 10 "$ndyn"
 assert_ge "ELF files without x bit" "$((ndyn + 5))" "$nelf"
 
-set_json() { # NAME -> "entries memory"
-	"$DRIFTCTL" --json sets | "$PY" -c '
-import json, sys
-t = sys.stdin.read().strip()
-try:
-    d = json.loads(t); items = d if isinstance(d, list) else d.get("sets", [])
-except ValueError:
-    items = [json.loads(l) for l in t.splitlines() if l.strip()]
-s = [x for x in items if x.get("name") == sys.argv[1]][0]
-print(s.get("entries", s.get("entry_count")), s.get("memory"))' "$1"
-}
 
 # before: what the previous walker took (regular files with an x bit)
 dctl set load before --from-list "$W/exec.list" >/dev/null
-read -r e_before m_before <<<"$(set_json before)"
+read -r e_before m_before <<<"$(set_info before)"
 assert_eq "entries before (executables only)" "$nexec" "$e_before"
 
 out=$("$DRIFTCTL" set load after --from-dir "$rimg" 2>"$W/err") ||
 	fail "set load --from-dir: $(cat "$W/err")"
 echo "$out"
-read -r e_after m_after <<<"$(set_json after)"
+read -r e_after m_after <<<"$(set_info after)"
 assert_eq "entries after (executables + ELF without x bit)" "$((nexec + nelf))" "$e_after"
 assert_match "driftctl says how many are map-only" "^$nelf of them without an execute bit" "$(echo "$out" | sed -n 2p)"
 [ -s "$W/err" ] && fail "unexpected warnings: $(cat "$W/err")"
 
 # the same with --no-hash (identities only)
 dctl set load after-nohash --no-hash --from-dir "$rimg" >/dev/null
-read -r e_nh m_nh <<<"$(set_json after-nohash)"
+read -r e_nh m_nh <<<"$(set_info after-nohash)"
 assert_eq "entries after, --no-hash" "$e_after" "$e_nh"
 
 log "REPORT entries before=$e_before after=$e_after (+$((e_after - e_before)), of which $ndyn python extension modules)"

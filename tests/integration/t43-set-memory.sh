@@ -19,18 +19,6 @@ ct_create c1
 mapfile -t FILES < <(echo "$IMG/bin/nop"; find "$IMG" -type f -perm -u+x ! -path "$IMG/bin/nop")
 N=100000
 
-# set_info NAME -> "entries memory" from driftctl --json sets
-set_info() {
-	"$DRIFTCTL" --json sets | "$PY" -c '
-import json, sys
-t = sys.stdin.read().strip()
-try:
-    d = json.loads(t); items = d if isinstance(d, list) else d.get("sets", [])
-except ValueError:
-    items = [json.loads(l) for l in t.splitlines() if l.strip()]
-s = [x for x in items if x.get("name") == sys.argv[1]][0]
-print(s.get("entries", s.get("entry_count")), s.get("memory"))' "$1"
-}
 synth() { "$SYNTH" "$@" >"$W/synth.out" 2>&1 || fail "set_synth $*: $(cat "$W/synth.out")"; }
 
 # ---- 100,000 entries without digests: <= 32 bytes per entry
