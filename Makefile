@@ -57,7 +57,7 @@ check:
 	$(MAKE) -C tests/unit check
 
 # One guest boot runs the whole integration suite (tests/integration/t*.sh):
-# about 25 min on an idle host; the bound leaves room for a loaded one.
+# 29 min in the last fresh-clone CI; the bound leaves room for a loaded host.
 VM_TEST_TIMEOUT ?= 3600
 vm-test: all
 	$(RUN_GUEST) --timeout $(VM_TEST_TIMEOUT) tests/integration/run-all $(TESTS)
