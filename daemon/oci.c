@@ -36,20 +36,19 @@ int oci_valid_id(const char *id)
 /* ---- a bounded JSON scanner (RFC 8259) that keeps only what it is asked ---- */
 
 struct js {
-	const char *p, *end;
+	const char *start, *p, *end;	/* start: for error offsets */
 	unsigned depth;
 	char *err;
 	size_t errlen;
 };
 
 #define JFAIL(j, msg) jfail_at(j, msg)
-static const char *js_start;
 
 static int jfail_at(struct js *j, const char *msg)
 {
 	if (j->err && !j->err[0])
 		snprintf(j->err, j->errlen, "invalid JSON at byte %zu: %s",
-			 (size_t)(j->p - js_start), msg);
+			 (size_t)(j->p - j->start), msg);
 	return -1;
 }
 
@@ -402,7 +401,7 @@ static int jtop(const char *buf, size_t len, size_t max, struct js *j,
 		snprintf(err, errlen, "input larger than %zu bytes", max);
 		return -1;
 	}
-	js_start = buf;
+	j->start = buf;
 	j->p = buf;
 	j->end = buf + len;
 	j->depth = 0;
