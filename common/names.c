@@ -62,6 +62,7 @@ static const char *const stat_names[] = {
 	[DRIFT_STAT_SELFTEST_RUNS] = "selftest_runs",
 	[DRIFT_STAT_SELFTEST_FAILURES] = "selftest_failures",
 	[DRIFT_STAT_REFUSED] = "refused",
+	[DRIFT_STAT_EXECVE_CHECKS] = "execve_checks",
 };
 
 static const char *const stat_helps[] = {
@@ -85,6 +86,7 @@ static const char *const stat_helps[] = {
 	[DRIFT_STAT_SELFTEST_RUNS] = "self-tests of the hooks run",
 	[DRIFT_STAT_SELFTEST_FAILURES] = "self-tests that failed: enforcement not proven",
 	[DRIFT_STAT_REFUSED] = "changes refused: seal, capability or governed caller (module load/unload too)",
+	[DRIFT_STAT_EXECVE_CHECKS] = "execveat(AT_EXECVE_CHECK) requests answered (Linux 6.14+)",
 };
 
 _Static_assert(ARRAY_SIZE(mode_names) == __DRIFT_MODE_MAX, "mode names");

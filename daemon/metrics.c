@@ -465,6 +465,8 @@ static void render(struct drift_buf *o)
 			  "Self-tests that found the hook not working." },
 			{ DRIFT_STAT_REFUSED, "drift_kernel_refused_total",
 			  "Changes the module refused (sealed, no capability, governed caller)." },
+			{ DRIFT_STAT_EXECVE_CHECKS, "drift_kernel_execve_checks_total",
+			  "execveat(AT_EXECVE_CHECK) requests the module answered (Linux 6.14+)." },
 		};
 		static const struct { int stat; const char *result; } ex[] = {
 			{ DRIFT_STAT_EXECS_ALLOWED, "allowed" },

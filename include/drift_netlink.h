@@ -501,6 +501,12 @@ enum drift_stat_attr {
 	 * kernel module load/unload from a governed cgroup)
 	 */
 	DRIFT_STAT_REFUSED,
+	/*
+	 * global only: execveat(AT_EXECVE_CHECK) requests answered (Linux
+	 * 6.14+), governed or not; each governed one is also decided and
+	 * counted like an exec (EXECS_*), and a denied one fails with EACCES
+	 */
+	DRIFT_STAT_EXECVE_CHECKS,
 	__DRIFT_STAT_MAX
 };
 

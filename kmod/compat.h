@@ -52,6 +52,20 @@
 #define drift_inode_mtime(inode) ((inode)->i_mtime)
 #endif
 
+/*
+ * 6.14: execveat(fd, path, argv, envp, AT_EXECVE_CHECK) runs an exec up to
+ * security_bprm_creds_for_exec() and returns its answer (is_check set);
+ * security_bprm_check() is never reached. Without the flag nothing is
+ * a check.
+ */
+#ifdef DRIFT_HAVE_BPRM_IS_CHECK
+#define DRIFT_KERNEL_EXECVE_CHECK true
+#define drift_bprm_is_check(bprm) ((bprm)->is_check)
+#else
+#define DRIFT_KERNEL_EXECVE_CHECK false
+#define drift_bprm_is_check(bprm) false
+#endif
+
 /* 6.1 added resv_start_op; a new family leaves it at 0 (strict). */
 #ifdef DRIFT_HAVE_GENL_RESV_START_OP
 #define DRIFT_GENL_RESV_START_OP .resv_start_op = 0,

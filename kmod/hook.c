@@ -5,6 +5,10 @@
  * SAVE_REGS | PERMANENT | RECURSION):
  *
  *   security_bprm_check(bprm)             every binfmt pass of an exec
+ *   security_bprm_creds_for_exec(bprm)    execveat(AT_EXECVE_CHECK), 6.14:
+ *                                         the check ends there, before any
+ *                                         bprm_check (hooked only where the
+ *                                         kernel has it, see compat.h)
  *   security_mmap_file(file, prot, flags) mmap of a file, before mmap_lock
  *   security_file_mprotect(vma, req, prot) mprotect, under mmap_lock (write)
  *   open_exec(name)                       the loader opening an ELF
@@ -105,19 +109,19 @@ module_param(selftest_break, bool, 0600);
 MODULE_PARM_DESC(selftest_break,
 		 "testing only: make the self-test fail as if the hooks were gone");
 
-typedef int (*bprm_check_fn)(struct linux_binprm *bprm);
-typedef int (*mmap_file_fn)(struct file *file, unsigned long prot,
-			    unsigned long flags);
-typedef int (*file_mprotect_fn)(struct vm_area_struct *vma,
-				unsigned long reqprot, unsigned long prot);
-typedef struct file *(*open_exec_fn)(const char *name);
-typedef int (*read_file_fn)(struct file *file, enum kernel_read_file_id id,
-			    bool contents);
-typedef int (*load_data_fn)(enum kernel_load_data_id id, bool contents);
-typedef long (*syscall_fn)(const struct pt_regs *regs);
+/*
+ * For the tests of the AT_EXECVE_CHECK path on kernels without it (6.1
+ * here): hook security_bprm_creds_for_exec() and answer every exec there as
+ * if it were a check, with the code a 6.14 kernel runs for a real one. A
+ * denied exec then fails there, before security_bprm_check(). Fixed at load.
+ */
+static bool execve_check_test;
+module_param(execve_check_test, bool, 0400);
+MODULE_PARM_DESC(execve_check_test,
+		 "testing only: answer every exec at security_bprm_creds_for_exec as an AT_EXECVE_CHECK");
 
 enum {
-	HOOK_BPRM, HOOK_MMAP, HOOK_MPROTECT, HOOK_OPEN_EXEC,
+	HOOK_BPRM, HOOK_CREDS, HOOK_MMAP, HOOK_MPROTECT, HOOK_OPEN_EXEC,
 	HOOK_READ_FILE, HOOK_LOAD_DATA, HOOK_DELETE_MODULE,
 	HOOK_DELETE_MODULE32, NHOOKS
 };
@@ -125,12 +129,14 @@ enum {
 struct drift_hook {
 	const char *name;
 	bool optional;		/* absent from some kernels: not hooked */
+	bool unneeded;		/* this kernel does not need it: not hooked */
 	unsigned long fentry;	/* ftrace location: the callback's ip */
 	unsigned long start;	/* symbol start: what we call */
 };
 
 static struct drift_hook hooks[NHOOKS] = {
 	[HOOK_BPRM] = { .name = "security_bprm_check" },
+	[HOOK_CREDS] = { .name = "security_bprm_creds_for_exec" },
 	[HOOK_MMAP] = { .name = "security_mmap_file" },
 	[HOOK_MPROTECT] = { .name = "security_file_mprotect" },
 	[HOOK_OPEN_EXEC] = { .name = "open_exec" },
@@ -162,14 +168,31 @@ static void inflight_done(void)
 		wake_up_all(&drift_inflight_wq);
 }
 
+/* origcall.S: fn(a0, a1, a2), reached by a return (IBT, kCFI) */
+unsigned long drift_call_orig(unsigned long a0, unsigned long a1,
+			      unsigned long a2, unsigned long fn);
+
+#define CALL_ORIG(h, a0, a1, a2)					\
+	drift_call_orig((unsigned long)(a0), (unsigned long)(a1),	\
+			(unsigned long)(a2), hooks[h].start)
+
 /*
  * The only callers of the originals. noinline + __noclone: their text must
  * be in this module and not be a tail call (barrier()), so that the
- * original's return address lies in this module.
+ * original's return address lies in this module. The int results are the
+ * low half of %rax, as the ABI has them.
  */
 static noinline __noclone int call_orig_bprm(struct linux_binprm *bprm)
 {
-	int ret = ((bprm_check_fn)hooks[HOOK_BPRM].start)(bprm);
+	int ret = (int)CALL_ORIG(HOOK_BPRM, bprm, 0, 0);
+
+	barrier();
+	return ret;
+}
+
+static noinline __noclone int call_orig_creds(struct linux_binprm *bprm)
+{
+	int ret = (int)CALL_ORIG(HOOK_CREDS, bprm, 0, 0);
 
 	barrier();
 	return ret;
@@ -179,7 +202,7 @@ static noinline __noclone int call_orig_mmap(struct file *file,
 					     unsigned long prot,
 					     unsigned long flags)
 {
-	int ret = ((mmap_file_fn)hooks[HOOK_MMAP].start)(file, prot, flags);
+	int ret = (int)CALL_ORIG(HOOK_MMAP, file, prot, flags);
 
 	barrier();
 	return ret;
@@ -189,8 +212,7 @@ static noinline __noclone int call_orig_mprotect(struct vm_area_struct *vma,
 						 unsigned long reqprot,
 						 unsigned long prot)
 {
-	int ret = ((file_mprotect_fn)hooks[HOOK_MPROTECT].start)(vma, reqprot,
-								 prot);
+	int ret = (int)CALL_ORIG(HOOK_MPROTECT, vma, reqprot, prot);
 
 	barrier();
 	return ret;
@@ -198,7 +220,7 @@ static noinline __noclone int call_orig_mprotect(struct vm_area_struct *vma,
 
 static noinline __noclone struct file *call_orig_open_exec(const char *name)
 {
-	struct file *f = ((open_exec_fn)hooks[HOOK_OPEN_EXEC].start)(name);
+	struct file *f = (struct file *)CALL_ORIG(HOOK_OPEN_EXEC, name, 0, 0);
 
 	barrier();
 	return f;
@@ -208,8 +230,7 @@ static noinline __noclone int call_orig_read_file(struct file *file,
 						  enum kernel_read_file_id id,
 						  bool contents)
 {
-	int ret = ((read_file_fn)hooks[HOOK_READ_FILE].start)(file, id,
-							      contents);
+	int ret = (int)CALL_ORIG(HOOK_READ_FILE, file, id, contents);
 
 	barrier();
 	return ret;
@@ -218,7 +239,7 @@ static noinline __noclone int call_orig_read_file(struct file *file,
 static noinline __noclone int call_orig_load_data(enum kernel_load_data_id id,
 						  bool contents)
 {
-	int ret = ((load_data_fn)hooks[HOOK_LOAD_DATA].start)(id, contents);
+	int ret = (int)CALL_ORIG(HOOK_LOAD_DATA, id, contents, 0);
 
 	barrier();
 	return ret;
@@ -227,7 +248,7 @@ static noinline __noclone int call_orig_load_data(enum kernel_load_data_id id,
 static noinline __noclone long call_orig_syscall(int h,
 						 const struct pt_regs *regs)
 {
-	long ret = ((syscall_fn)hooks[h].start)(regs);
+	long ret = (long)CALL_ORIG(h, regs, 0, 0);
 
 	barrier();
 	return ret;
@@ -241,6 +262,17 @@ static noinline __noclone int drift_bprm_check_slow(struct linux_binprm *bprm)
 
 	if (!ret)
 		ret = call_orig_bprm(bprm);
+	inflight_done();
+	return ret;
+}
+
+/* An AT_EXECVE_CHECK: answered like the exec it asks about. */
+static noinline __noclone int drift_bprm_creds_slow(struct linux_binprm *bprm)
+{
+	int ret = drift_decide(bprm->file, DRIFT_OP_EXEC, bprm->filename, 0);
+
+	if (!ret)
+		ret = call_orig_creds(bprm);
 	inflight_done();
 	return ret;
 }
@@ -395,6 +427,22 @@ static unsigned long hook_target(unsigned long ip, unsigned long parent_ip,
 			return 0;
 		return (unsigned long)drift_bprm_check_slow;
 	}
+	if (ip == hooks[HOOK_CREDS].fentry) {
+		struct linux_binprm *bprm = (struct linux_binprm *)a0;
+
+		if (bprm == &drift_selftest_bprm) {
+			*slow = false;
+			return (unsigned long)drift_selftest_deny;
+		}
+		/* a real exec is decided by security_bprm_check() */
+		if (!drift_bprm_is_check(bprm) && !execve_check_test)
+			return 0;
+		drift_count(drift_global_stats, DRIFT_STAT_EXECVE_CHECKS);
+		if (within_module(parent_ip, THIS_MODULE) ||
+		    drift_fast_allow(bprm->file, DRIFT_OP_EXEC))
+			return 0;
+		return (unsigned long)drift_bprm_creds_slow;
+	}
 	if (ip == hooks[HOOK_READ_FILE].fentry) {
 		enum kernel_read_file_id id = regs_get_kernel_argument(regs, 1);
 
@@ -477,6 +525,27 @@ static struct ftrace_ops drift_ops = {
 /* ---- addresses ---- */
 
 #define ENDBR64_INSN 0xfa1e0ff3U	/* f3 0f 1e fa */
+/*
+ * What an IBT kernel's boot writes over the ENDBR of a function that is
+ * never address-taken (arch/x86/include/asm/ibt.h, gen_endbr_poison()):
+ * "osp nopl (%rax)" since 5.18, "nopl -42(%rax)" (carries UDB) since 6.15.
+ */
+#define ENDBR_POISON_OSP_NOP3 0x001f0f66U
+#define ENDBR_POISON_UDB 0xd6401f0fU
+
+/* The first insn of an IBT kernel's function: ENDBR, or its sealed form */
+static const char *endbr_kind(u32 insn)
+{
+	switch (insn) {
+	case ENDBR64_INSN:
+		return "ENDBR64 at start";
+	case ENDBR_POISON_OSP_NOP3:
+	case ENDBR_POISON_UDB:
+		return "sealed ENDBR at start";
+	default:
+		return NULL;
+	}
+}
 
 /*
  * The ftrace location of @h->name (where a kprobe on the symbol lands:
@@ -513,8 +582,13 @@ static int hook_resolve(struct drift_hook *h)
 	h->start = h->fentry - off;
 	if (copy_from_kernel_nofault(&insn, (void *)h->start, sizeof(insn)))
 		return -EFAULT;
-	/* only the ENDBR before the fentry call may be skipped */
-	if (off != 0 && !(off == 4 && insn == ENDBR64_INSN)) {
+	/*
+	 * Only the ENDBR (or its sealed form) before the fentry call may be
+	 * skipped. Both are 4-byte instructions that do nothing when run,
+	 * and the originals are reached by a return, never an indirect call
+	 * (origcall.S), so a sealed one is no obstacle.
+	 */
+	if (off != 0 && !(off == 4 && endbr_kind(insn))) {
 		pr_err("%s: unexpected ftrace location +%lu (first insn %08x)\n",
 		       h->name, off, insn);
 		return -EINVAL;
@@ -527,7 +601,7 @@ static int hook_resolve(struct drift_hook *h)
 	}
 	pr_info("hook %s: ftrace location %pS = start %pS + %lu (%s); originals are called at the start\n",
 		h->name, (void *)h->fentry, (void *)h->start, off,
-		insn == ENDBR64_INSN ? "ENDBR64 at start" : "no ENDBR");
+		endbr_kind(insn) ?: "no ENDBR");
 	return 0;
 }
 
@@ -554,6 +628,11 @@ static int selftest_calls(void)
 	if (ret != -EACCES) {
 		pr_err("self-test: security_bprm_check not hooked (got %d)\n",
 		       ret);
+		return -EOPNOTSUPP;
+	}
+	if (hooks[HOOK_CREDS].start &&
+	    call_orig_creds(&drift_selftest_bprm) != -EACCES) {
+		pr_err("self-test: security_bprm_creds_for_exec not hooked\n");
 		return -EOPNOTSUPP;
 	}
 	ret = call_orig_mprotect(&drift_selftest_vma, PROT_READ, PROT_READ);
@@ -659,7 +738,15 @@ int drift_hook_init(void)
 {
 	int i, err;
 
+	/* AT_EXECVE_CHECK: only kernels that have it need the hook */
+	hooks[HOOK_CREDS].unneeded = !DRIFT_KERNEL_EXECVE_CHECK &&
+				     !execve_check_test;
 	for (i = 0; i < NHOOKS; i++) {
+		if (hooks[i].unneeded) {
+			pr_info("hook %s: not needed by this kernel, not hooked\n",
+				hooks[i].name);
+			continue;
+		}
 		err = hook_resolve(&hooks[i]);
 		if (err && hooks[i].optional) {
 			pr_info("hook %s: not in this kernel, not hooked\n",
@@ -692,7 +779,8 @@ int drift_hook_init(void)
 		goto err_unregister;
 	}
 	selftest_schedule();
-	pr_info("hooks armed (exec, mmap, mprotect, interpreter open, kernel module load/unload), self-test passed\n");
+	pr_info("hooks armed (exec%s, mmap, mprotect, interpreter open, kernel module load/unload), self-test passed\n",
+		hooks[HOOK_CREDS].start ? ", AT_EXECVE_CHECK" : "");
 	return 0;
 
 err_unregister:

@@ -36,7 +36,8 @@ static bool stat_is_global_only(int i)
 	return i == DRIFT_STAT_EXECS_UNGOVERNED ||
 	       i == DRIFT_STAT_PROBE_MISSED || i == DRIFT_STAT_HASHES ||
 	       i == DRIFT_STAT_SELFTEST_RUNS ||
-	       i == DRIFT_STAT_SELFTEST_FAILURES || i == DRIFT_STAT_REFUSED;
+	       i == DRIFT_STAT_SELFTEST_FAILURES || i == DRIFT_STAT_REFUSED ||
+	       i == DRIFT_STAT_EXECVE_CHECKS;
 }
 
 /*
