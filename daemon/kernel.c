@@ -5,6 +5,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,22 @@ struct rbind {
 	struct rexc *exc;
 };
 
+/*
+ * Threads. A dk belongs to one thread (driftd's d.k: whoever holds
+ * driftd_lock; the metrics thread's own M.k), but the event loop's
+ * ctrl_event() marks every dk lost and recovers it (genl_ctrl_resolve on
+ * its socket, replay) when the module goes and comes back. So each dk has a
+ * mutex, held by every public dk_* call for its whole duration (its message
+ * carries k->family, an upload is several transfers on one socket) and by
+ * ctrl_event: a recovery from another thread waits for the owner's call to
+ * end and never interleaves with it. Recursive: dk_xfer -> dk_recover ->
+ * dk_status / replay -> upload_raw -> dk_xfer. The list of dks has a mutex
+ * of its own; the order is driftd_lock, dk_all_mu, a dk's mu, and nothing
+ * called with a dk's mu held (the reload hook, the dump callbacks) takes
+ * driftd_lock or dk_all_mu.
+ */
 struct dk {
+	pthread_mutex_t mu;
 	struct nl_sock *sk;
 	int family;
 	char errmsg[512];
@@ -60,6 +76,18 @@ struct dk {
 
 /* Every open dk: the events socket tells them when the family changes. */
 static struct dk *dk_all;
+static pthread_mutex_t dk_all_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void dk_lock(struct dk *k)
+{
+	pthread_mutex_lock(&k->mu);
+}
+
+static int dk_unlock(struct dk *k, int ret)
+{
+	pthread_mutex_unlock(&k->mu);
+	return ret;
+}
 
 struct dk_events {
 	struct nl_sock *sk;
@@ -77,6 +105,11 @@ struct req {
 	void *arg;
 };
 
+/*
+ * Read by the owner after its call, without the lock: a recovery by
+ * ctrl_event in between may rewrite it. Fine for d.k (ctrl_event runs under
+ * driftd_lock like d.k's users); the metrics thread never reads M.k's.
+ */
 const char *dk_errmsg(const struct dk *k)
 {
 	return k->errmsg;
@@ -251,6 +284,7 @@ static int dk_xfer(struct dk *k, struct nl_msg *m,
 int dk_open(struct dk **out)
 {
 	struct dk *k = calloc(1, sizeof(*k));
+	pthread_mutexattr_t ma;
 	int one = 1, ret;
 
 	if (!k)
@@ -273,8 +307,14 @@ int dk_open(struct dk **out)
 		ret = k->family;
 		goto fail;
 	}
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&k->mu, &ma);
+	pthread_mutexattr_destroy(&ma);
+	pthread_mutex_lock(&dk_all_mu);
 	k->next_dk = dk_all;
 	dk_all = k;
+	pthread_mutex_unlock(&dk_all_mu);
 	*out = k;
 	return 0;
 fail:
@@ -305,11 +345,14 @@ void dk_close(struct dk *k)
 
 	if (!k)
 		return;
+	/* ctrl_event walks the list under dk_all_mu: off it, k is ours */
+	pthread_mutex_lock(&dk_all_mu);
 	for (pp = &dk_all; *pp; pp = &(*pp)->next_dk)
 		if (*pp == k) {
 			*pp = k->next_dk;
 			break;
 		}
+	pthread_mutex_unlock(&dk_all_mu);
 	for (s = k->sets; s; s = sn) {
 		sn = s->next;
 		free(s->ids);
@@ -320,6 +363,7 @@ void dk_close(struct dk *k)
 		rbind_free(b);
 	}
 	nl_socket_free(k->sk);
+	pthread_mutex_destroy(&k->mu);
 	free(k);
 }
 
@@ -454,8 +498,10 @@ static void log_exception(struct dk *k, uint64_t cgid, const char *path)
 
 void dk_on_reload(struct dk *k, dk_reload_fn fn, void *arg)
 {
+	dk_lock(k);
 	k->reload_fn = fn;
 	k->reload_arg = arg;
+	dk_unlock(k, 0);
 }
 
 static int bind_raw(struct dk *k, uint64_t cgid, const char *set, int mode,
@@ -541,29 +587,30 @@ int dk_recover(struct dk *k)
 {
 	int id;
 
+	dk_lock(k);
 	if (k->replaying)
-		return 0;
+		return dk_unlock(k, 0);
 	id = genl_ctrl_resolve(k->sk, DRIFT_GENL_NAME);
 	if (id < 0) {
 		mark_lost(k);
-		return 0;
+		return dk_unlock(k, 0);
 	}
 	if (id == k->family && !k->lost)
-		return 0;
+		return dk_unlock(k, 0);
 	if (id == k->family) {
 		/* same id again: the kernel has nothing of ours if empty */
 		struct dk_status st;
 
 		if (dk_status(k, &st) || st.binding_count || st.set_count) {
 			k->lost = false;
-			return 0;
+			return dk_unlock(k, 0);
 		}
 	}
 	if (!k->lost)
 		mark_lost(k);
 	k->family = id;
 	replay(k);
-	return 1;
+	return dk_unlock(k, 1);
 }
 
 static void copy_str(char *dst, size_t size, const struct nlattr *a)
@@ -641,7 +688,9 @@ static int status_cb(struct nl_msg *msg, void *arg)
 int dk_status(struct dk *k, struct dk_status *st)
 {
 	memset(st, 0, sizeof(*st));
-	return dk_xfer(k, dk_msg(k, DRIFT_CMD_GET_STATUS, 0), status_cb, st);
+	dk_lock(k);
+	return dk_unlock(k, dk_xfer(k, dk_msg(k, DRIFT_CMD_GET_STATUS, 0),
+				    status_cb, st));
 }
 
 static int commit_cb(struct nl_msg *msg, void *arg)
@@ -711,20 +760,24 @@ abort:
 int dk_set_upload(struct dk *k, const char *name,
 		  const struct drift_file_id *ids, size_t n, uint32_t *count)
 {
-	int ret = upload_raw(k, name, ids, n, count);
+	int ret;
 
+	dk_lock(k);
+	ret = upload_raw(k, name, ids, n, count);
 	if (!ret)
 		log_set(k, name, ids, n);
-	return ret;
+	return dk_unlock(k, ret);
 }
 
 int dk_set_del(struct dk *k, const char *name)
 {
-	int ret = dk_xfer(k, set_msg(k, DRIFT_CMD_SET_DEL, name), NULL, NULL);
+	int ret;
 
+	dk_lock(k);
+	ret = dk_xfer(k, set_msg(k, DRIFT_CMD_SET_DEL, name), NULL, NULL);
 	if (!ret || ret == -ENOENT)
 		unlog_set(k, name);
-	return ret;
+	return dk_unlock(k, ret);
 }
 
 struct dump_ctx {
@@ -756,7 +809,9 @@ int dk_sets(struct dk *k, void (*fn)(const struct dk_set_info *, void *),
 {
 	struct dump_ctx d = { .set_fn = fn, .arg = arg };
 
-	return dk_xfer(k, dk_msg(k, DRIFT_CMD_GET_SET, NLM_F_DUMP), set_cb, &d);
+	dk_lock(k);
+	return dk_unlock(k, dk_xfer(k, dk_msg(k, DRIFT_CMD_GET_SET, NLM_F_DUMP),
+				    set_cb, &d));
 }
 
 static void parse_binding(struct nlattr **tb, struct dk_binding_info *b)
@@ -787,8 +842,9 @@ int dk_bindings(struct dk *k,
 {
 	struct dump_ctx d = { .bind_fn = fn, .arg = arg };
 
-	return dk_xfer(k, dk_msg(k, DRIFT_CMD_GET_BINDING, NLM_F_DUMP),
-		       binding_cb, &d);
+	dk_lock(k);
+	return dk_unlock(k, dk_xfer(k, dk_msg(k, DRIFT_CMD_GET_BINDING, NLM_F_DUMP),
+				    binding_cb, &d));
 }
 
 static void copy_binding(const struct dk_binding_info *b, void *arg)
@@ -799,14 +855,16 @@ static void copy_binding(const struct dk_binding_info *b, void *arg)
 int dk_get_binding(struct dk *k, uint64_t cgid, struct dk_binding_info *out)
 {
 	struct dump_ctx d = { .bind_fn = copy_binding, .arg = out };
-	struct nl_msg *m = dk_msg(k, DRIFT_CMD_GET_BINDING, 0);
+	struct nl_msg *m;
 
+	dk_lock(k);
+	m = dk_msg(k, DRIFT_CMD_GET_BINDING, 0);
 	if (m && nla_put_u64(m, DRIFT_A_CGROUP_ID, cgid) < 0) {
 		nlmsg_free(m);
 		m = NULL;
 	}
 	memset(out, 0, sizeof(*out));
-	return dk_xfer(k, m, binding_cb, &d);
+	return dk_unlock(k, dk_xfer(k, m, binding_cb, &d));
 }
 
 static struct nl_msg *cg_msg(struct dk *k, uint8_t cmd, int flags,
@@ -860,28 +918,34 @@ static int bind_raw(struct dk *k, uint64_t cgid, const char *set, int mode,
 int dk_bind(struct dk *k, uint64_t cgid, const char *set, int mode,
 	    int lib_mode, const char *name, bool replace, const char *root)
 {
-	int ret = bind_raw(k, cgid, set, mode, lib_mode, name, replace, root);
+	int ret;
 
+	dk_lock(k);
+	ret = bind_raw(k, cgid, set, mode, lib_mode, name, replace, root);
 	if (!ret)
 		log_bind(k, cgid, set, mode, lib_mode, name, replace, root);
-	return ret;
+	return dk_unlock(k, ret);
 }
 
 int dk_unbind(struct dk *k, uint64_t cgid)
 {
-	int ret = dk_xfer(k, cg_msg(k, DRIFT_CMD_UNBIND, 0, cgid), NULL, NULL);
+	int ret;
 
+	dk_lock(k);
+	ret = dk_xfer(k, cg_msg(k, DRIFT_CMD_UNBIND, 0, cgid), NULL, NULL);
 	if (!ret || ret == -ENOENT)
 		unlog_bind(k, cgid);
-	return ret;
+	return dk_unlock(k, ret);
 }
 
 int dk_set_mode(struct dk *k, uint64_t cgid, int mode)
 {
-	struct nl_msg *m = cg_msg(k, DRIFT_CMD_SET_MODE, 0, cgid);
+	struct nl_msg *m;
 	struct rbind *b;
 	int ret;
 
+	dk_lock(k);
+	m = cg_msg(k, DRIFT_CMD_SET_MODE, 0, cgid);
 	if (m && nla_put_u8(m, DRIFT_A_MODE, (uint8_t)mode) < 0) {
 		nlmsg_free(m);
 		m = NULL;
@@ -890,16 +954,18 @@ int dk_set_mode(struct dk *k, uint64_t cgid, int mode)
 	b = *rbind_find(k, cgid);
 	if (!ret && b)
 		b->mode = mode;
-	return ret;
+	return dk_unlock(k, ret);
 }
 
 int dk_exception_add_path(struct dk *k, uint64_t cgid, const char *prefix)
 {
-	int ret = exception_raw(k, cgid, prefix);
+	int ret;
 
+	dk_lock(k);
+	ret = exception_raw(k, cgid, prefix);
 	if (!ret || ret == -EEXIST)
 		log_exception(k, cgid, prefix);
-	return ret;
+	return dk_unlock(k, ret);
 }
 
 static int exception_raw(struct dk *k, uint64_t cgid, const char *prefix)
@@ -954,14 +1020,22 @@ static void ctrl_event(struct dk_events *e, struct nl_msg *msg)
 	    strcmp(nla_get_string(tb[CTRL_ATTR_FAMILY_NAME]), DRIFT_GENL_NAME))
 		return;
 	if (gh->cmd == CTRL_CMD_DELFAMILY) {
-		for (k = dk_all; k; k = k->next_dk)
+		pthread_mutex_lock(&dk_all_mu);
+		for (k = dk_all; k; k = k->next_dk) {
+			dk_lock(k);
 			mark_lost(k);
+			dk_unlock(k, 0);
+		}
+		pthread_mutex_unlock(&dk_all_mu);
 		return;
 	}
 	if (gh->cmd != CTRL_CMD_NEWFAMILY)
 		return;
+	/* each waits for its owner's call in flight, if any, to end */
+	pthread_mutex_lock(&dk_all_mu);
 	for (k = dk_all; k; k = k->next_dk)
 		dk_recover(k);
+	pthread_mutex_unlock(&dk_all_mu);
 	grp = events_group();
 	if (grp < 0 || nl_socket_add_membership(e->sk, grp) < 0)
 		log_err("drift module is back, but its events group cannot be joined: %s",

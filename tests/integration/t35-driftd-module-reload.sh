@@ -38,6 +38,25 @@ sets=$(rt_sets)
 [ "$(try_in A)" = "denied ran" ] || fail "A before the reload: $(try_in A)"
 rt_wait_events 1 container_id=A action=deny
 
+# Scrapes all along the reload: the event loop recovers the metrics
+# thread's own netlink socket (resolve, replay) while that thread may be in
+# the middle of a request on it. Every scrape must be answered.
+scrape_stop() { touch "$RT/scrape.stop"; [ -z "${SCRAPER:-}" ] || wait "$SCRAPER" 2>/dev/null || true; SCRAPER=; }
+trap 'scrape_stop; rt_cleanup' EXIT
+rm -f "$RT/scrape.stop"; : >"$RT/scrapes"
+(
+	set +e
+	while [ ! -e "$RT/scrape.stop" ]; do
+		if timeout 10 busybox wget -q -O "$RT/scrape.txt" http://127.0.0.1:9477/metrics; then
+			grep -m1 '^drift_kernel_up ' "$RT/scrape.txt" >>"$RT/scrapes" || echo "no drift_kernel_up" >>"$RT/scrapes"
+		else
+			echo "scrape failed" >>"$RT/scrapes"
+		fi
+	done
+) &
+SCRAPER=$!
+sleep 0.5
+
 log "reload the module under driftd"
 "$DRIFTCTL" unlock >/dev/null 2>&1 || true
 rmmod drift || fail "rmmod drift"
@@ -59,6 +78,16 @@ grep -Eq "drift kernel module reloaded: 1 sets and 1 bindings restored \(0 faile
 	fail "driftd did not log the restore"
 rt_wait_events 1 kind=module_reloaded
 log "ok: $(grep -o 'enforcement was gone for [0-9.]* s' "$DLOG")"
+
+scrape_stop
+kill -0 "$DRIFTD_PID" 2>/dev/null || fail "driftd died during the reload"
+n=$(grep -c . "$RT/scrapes" || true)
+log "$n scrapes across the reload: $(sort "$RT/scrapes" | uniq -c | tr -s ' \n' ' ')"
+[ "$n" -ge 10 ] || fail "only $n scrapes across the reload"
+grep -v '^drift_kernel_up [01]$' "$RT/scrapes" && fail "scrapes failed across the reload"
+[ "$(tail -n1 "$RT/scrapes")" = "drift_kernel_up 1" ] || fail "the last scrape: $(tail -n1 "$RT/scrapes")"
+rt_metrics | grep -qx 'drift_kernel_up 1' || fail "metrics: drift_kernel_up not 1 after the reload"
+log "ok: metrics answered all along, the kernel up again"
 
 crun kill A KILL; sleep 0.3; crun delete -f A >/dev/null 2>&1 || true
 rt_wait_bindings 0

@@ -19,7 +19,8 @@ grep -q '^CapBnd:.*0000000000281004$' /proc/$DRIFTD_PID/status || fail "bounding
 grep -q '^NoNewPrivs:.*1$' /proc/$DRIFTD_PID/status || fail "no_new_privs not set"
 
 log "a running container: bound before its first exec, its mode in the kernel"
-rt_bundle long drift.io/mode=enforce --args 'sleep 120'
+# up for the whole test, however slow the kernel (killed at the end)
+rt_bundle long drift.io/mode=enforce --args 'sleep 3600'
 crun run -d -b "$RT/b/long" long >/dev/null 2>&1 || fail "crun run -d"
 [ "$(rt_binding_mode long)" = enforce ] || fail "no enforce binding for a running container: $(rt_kstate)"
 
@@ -93,7 +94,8 @@ grep -q '^drift_set_reuses_total [3-9]' <<<"$m" || fail "the set was not reused"
 grep -q '^drift_workload_execs_total{namespace="",workload="localhost/bb",result="denied"} [1-9]' <<<"$m" || fail "no per-workload metrics"
 grep -q '^drift_hook_latency_seconds_count [1-9]' <<<"$m" || fail "no hook latency metric"
 grep -q '^drift_events_total{reason="not_in_image",action="deny"} [1-9]' <<<"$m" || fail "no event metrics"
-crun kill long KILL; sleep 0.3; crun delete -f long >/dev/null 2>&1 || true
+# (rt_wait_bindings 1 above checked it was still running)
+crun kill long KILL 2>/dev/null || true; sleep 0.3; crun delete -f long >/dev/null 2>&1 || true
 rt_wait_bindings 0
 [ "$(rt_sets)" = 0 ] || fail "sets left in the kernel: $(rt_kstate)"
 for n in enf first aud off long; do rt_unbundle $n; done

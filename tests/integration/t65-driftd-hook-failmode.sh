@@ -16,18 +16,21 @@ grep -q UNPROTECTED "$RT/hook.err" || fail "fail-open did not say so"
 rm -f /run/drift/unprotected/fm1.json
 
 log "a server that never answers"
+# It says when it listens (the socket file exists from bind(), before
+# listen(): a hook connecting in between is refused, "cannot connect").
+rm -f /run/drift/mute.listening
 python3 - <<'PY' &
 import socket, time, os
 p = "/run/drift/mute.sock"
 try: os.unlink(p)
 except FileNotFoundError: pass
 s = socket.socket(socket.AF_UNIX); s.bind(p); s.listen(8)
+open("/run/drift/mute.listening", "w").close()
 c, _ = s.accept(); time.sleep(30)
 PY
 mute=$!
-for i in $(seq 1 100); do [ -S /run/drift/mute.sock ] && break; sleep 0.1; done
-[ -S /run/drift/mute.sock ] || fail "set-up: the mute server did not start"
-sleep 0.2
+for i in $(seq 1 300); do [ -e /run/drift/mute.listening ] && break; sleep 0.1; done
+[ -e /run/drift/mute.listening ] || fail "set-up: the mute server did not start listening in 30 s"
 t0=$(date +%s%N)
 if echo "$STATE" | "$HOOK" --socket /run/drift/mute.sock --timeout-ms 1000 --fail-closed 2>"$RT/hook.err"; then fail "mute server: hook succeeded"; fi
 t1=$(date +%s%N)
