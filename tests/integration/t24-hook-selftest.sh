@@ -5,7 +5,9 @@
 # not depend on kprobes: a global kprobe disarm changes nothing, and
 # kernel.ftrace_enabled=0 is refused while drift is loaded. Enforcement
 # coexists with kprobes, kretprobes and the function_graph tracer on the
-# hooked functions, registered before and after drift.
+# hooked functions, and with a BPF kprobe and kretprobe on
+# security_bprm_check (tests/tools/bpf_kprobe), registered before and
+# after drift.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-dyn.sh"
 t_init
@@ -101,7 +103,7 @@ checks "after ftrace_enabled=0 was refused"
 # patching could: a stale translation of the patched text. run-guest runs
 # single-threaded TCG since; DRIFT_T24_COEXIST=0 skips the phase.)
 if [ "${DRIFT_T24_COEXIST:-1}" != 1 ]; then
-	log "coexistence with kprobe/kretprobe/function_graph: skipped (DRIFT_T24_COEXIST=0)"
+	log "coexistence with kprobe/kretprobe/function_graph/BPF kprobe: skipped (DRIFT_T24_COEXIST=0)"
 	pass
 fi
 T=/sys/kernel/tracing
@@ -141,4 +143,55 @@ checks "kprobe+kretprobe+function_graph registered before drift"
 assert_eq "self-test with the tracers" true "$(status_field selftest)"
 dctl selftest >/dev/null
 probes_off
+
+# --- a BPF kprobe and kretprobe on security_bprm_check (bpf_kprobe.bpf.c):
+# each counts its hits; the kprobe reads the bprm argument, the kretprobe
+# the return value (that of drift's slow function for a redirected call,
+# so a denied exec is a nonzero return it sees)
+[ -x "$TOOLS/bpf_kprobe" ] && [ -e "$TOOLS/bpf_kprobe.bpf.o" ] ||
+	fail "tests/tools/bpf_kprobe not built (make -C tests/tools: needs clang, libbpf-dev)"
+BPFK_PID=
+bpf_ready() { grep -qx attached "$W/bpfk.out" || ! kill -0 "$BPFK_PID" 2>/dev/null; }
+bpf_on() {
+	"$TOOLS/bpf_kprobe" >"$W/bpfk.out" 2>"$W/bpfk.err" &
+	BPFK_PID=$!
+	cleanup_add "kill $BPFK_PID"
+	wait_for 30 bpf_ready
+	grep -qx attached "$W/bpfk.out" ||
+		fail "bpf_kprobe did not attach: $(cat "$W/bpfk.out" "$W/bpfk.err")"
+	log "BPF kprobe and kretprobe attached (pid $BPFK_PID)"
+}
+bpf_off() { # WHEN: stop the loader; its programs saw the execs
+	local rc=0 kv kp=x kpn=x krp=x kre=x
+	kill -TERM "$BPFK_PID"
+	wait "$BPFK_PID" || rc=$?
+	[ "$rc" = 0 ] || fail "bpf_kprobe exited $rc ($1): $(cat "$W/bpfk.out" "$W/bpfk.err")"
+	for kv in $(tail -n 1 "$W/bpfk.out"); do
+		case $kv in
+		kprobe=*) kp=${kv#*=} ;;
+		kprobe_null=*) kpn=${kv#*=} ;;
+		kretprobe=*) krp=${kv#*=} ;;
+		kretprobe_err=*) kre=${kv#*=} ;;
+		esac
+	done
+	log "BPF counters ($1): $(tail -n 1 "$W/bpfk.out")"
+	assert_ge "BPF kprobe hits with a bprm ($1)" 1 "$kp"
+	assert_eq "BPF kprobe hits with a NULL bprm ($1)" 0 "$kpn"
+	assert_ge "BPF kretprobe hits ($1)" 1 "$krp"
+	assert_ge "BPF kretprobe saw denials ($1)" 1 "$kre"
+}
+# attached after drift
+bpf_on
+checks "BPF kprobe+kretprobe attached after drift"
+bpf_off "attached after drift"
+# attached before drift
+drift_unload || fail "rmmod"
+bpf_on
+drift_load
+set_load img "$IMG"
+bind1
+checks "BPF kprobe+kretprobe attached before drift"
+assert_eq "self-test with the BPF probes" true "$(status_field selftest)"
+dctl selftest >/dev/null
+bpf_off "attached before drift"
 pass
