@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Events. The slow path (process context) builds an event and queues it;
- * a work item multicasts queued events on the "events" group. Nothing is
- * sent from the probe. Each binding has a token bucket; what it refuses is
- * counted (events_suppressed) and the count rides on the binding's next
- * event. A full queue, an allocation failure or a group nobody listens to
- * counts events_dropped. Nothing is lost without a counter moving.
+ * a kernel thread of the module's own ("drift_events") multicasts queued
+ * events on the "events" group. Nothing is sent from the probe. A thread
+ * rather than a work item on a shared kworker: what it allocates can be
+ * singled out (fault injection: /proc/PID/make-it-fail with failslab's
+ * task filter, tests/stress/s03), and its name says what it is.
+ *
+ * Each binding has a token bucket; what it refuses is counted
+ * (events_suppressed) and the count rides on the binding's next event. A
+ * full queue, an allocation failure or a group nobody listens to counts
+ * events_dropped. Nothing is lost without a counter moving.
  */
+#include <linux/kthread.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
+#include <linux/wait.h>
 
 #include "drift.h"
 
@@ -19,8 +25,8 @@ static LIST_HEAD(event_queue);
 static DEFINE_SPINLOCK(event_lock);
 static unsigned int event_queued;
 static bool events_stopping;
-static void event_work_fn(struct work_struct *work);
-static DECLARE_WORK(event_work, event_work_fn);
+static struct task_struct *event_thread;
+static DECLARE_WAIT_QUEUE_HEAD(event_wq);
 
 struct drift_ratelimit drift_default_rl;
 
@@ -85,7 +91,7 @@ void drift_event_queue(struct drift_event *ev,
 	 * send that failed afterwards (events_dropped).
 	 */
 	drift_count(bstats, DRIFT_STAT_EVENTS_SENT);
-	schedule_work(&event_work);
+	wake_up(&event_wq);
 }
 
 /*
@@ -133,7 +139,18 @@ static int event_send(const struct drift_event *ev)
 	return genlmsg_multicast(&drift_family, skb, 0, 0, GFP_KERNEL);
 }
 
-static void event_work_fn(struct work_struct *work)
+static bool events_pending(void)
+{
+	bool pending;
+
+	spin_lock(&event_lock);
+	pending = event_queued != 0;
+	spin_unlock(&event_lock);
+	return pending;
+}
+
+/* Sends what is queued now. */
+static void events_flush(void)
 {
 	struct drift_event *ev, *tmp;
 	LIST_HEAD(batch);
@@ -155,9 +172,25 @@ static void event_work_fn(struct work_struct *work)
 	}
 }
 
+static int event_thread_fn(void *unused)
+{
+	while (!kthread_should_stop()) {
+		wait_event_idle(event_wq,
+				events_pending() || kthread_should_stop());
+		events_flush();
+	}
+	return 0;
+}
+
 int drift_events_init(void)
 {
 	drift_ratelimit_init(&drift_default_rl);
+	event_thread = kthread_run(event_thread_fn, NULL, "drift_events");
+	if (IS_ERR(event_thread)) {
+		pr_err("cannot start the event thread (%ld)\n",
+		       PTR_ERR(event_thread));
+		return PTR_ERR(event_thread);
+	}
 	return 0;
 }
 
@@ -168,9 +201,11 @@ void drift_events_exit(void)
 	spin_lock(&event_lock);
 	events_stopping = true;
 	spin_unlock(&event_lock);
-	cancel_work_sync(&event_work);
+	kthread_stop(event_thread);
+	/* queued after its last pass: never sent */
 	list_for_each_entry_safe(ev, tmp, &event_queue, node) {
 		list_del(&ev->node);
+		drift_count(drift_global_stats, DRIFT_STAT_EVENTS_DROPPED);
 		kfree(ev);
 	}
 	event_queued = 0;

@@ -17,8 +17,8 @@
 # lets an exec live long enough to reach drift's hook, the dropped binary
 # is also exec'd with fail-nth = 1..48 (try_exec TRY_EXEC_FAIL_NTH: the
 # Nth allocation of that execve fails, one allocation after the other),
-# and bind --replace with fail-nth = 1..12 at its request to drift. Allocations in drift's event
-# work item (a kworker) are not covered there.
+# and bind --replace with fail-nth = 1..12 at its request to drift. Then
+# drift's event thread (drift_events) alone, by its make-it-fail.
 # No task with make-it-fail may touch the guest's root, the host's
 # filesystem over 9p: when the allocation of a Tclunk request fails,
 # p9_client_clunk frees the fid anyway while QEMU's 9p server still holds
@@ -315,5 +315,64 @@ drop=$(stat_binding f1 events_dropped)
 log "f1: denied $den, events sent $sent, suppressed $sup, dropped $drop"
 assert_eq "f1: denied = sent + suppressed + dropped" "$den" $((sent + sup + drop))
 assert_ge "f1: denials counted" 1 $((den - den0))
+
+# The event thread (drift_events) under injection: its allocations (the
+# message, the multicast's clones) fail, at 100 % and then at 50 %. Every
+# event handed to it (f1's events_sent) is either received by a listener
+# (global events_sent) or counted dropped (global events_dropped); none is
+# lost uncounted, none leaks (kmemleak), and enforcement does not care.
+evpid=
+for f in /proc/[0-9]*/comm; do
+	[ "$(cat "$f" 2>/dev/null)" = drift_events ] && { evpid=${f#/proc/}; evpid=${evpid%%/*}; break; }
+done
+[ -n "$evpid" ] || fail "no drift_events kernel thread"
+ev_drained() { # Q0 S0 D0: every event f1 handed over since is sent or dropped
+	local q s d
+	q=$(stat_binding f1 events_sent)
+	s=$(stat_global events_sent)
+	d=$(stat_global events_dropped)
+	[ $((s - $2 + d - $3)) -ge $((q - $1)) ]
+}
+ev_phase() { # PERCENT
+	local q0 s0 d0 q1 s1 d1 got i
+	mon_start "$W/ev2" "" 60
+	q0=$(stat_binding f1 events_sent)
+	s0=$(stat_global events_sent)
+	d0=$(stat_global events_dropped)
+	inject "$1"
+	echo 1 >"/proc/$evpid/make-it-fail"
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		o=$(ct_run f1 /bin/try_exec /tmp/dropped 2>/dev/null)
+		[ "$o" = EACCES ] || fail "under event-thread injection: /tmp/dropped gave '$o', not EACCES"
+	done
+	# the thread has drained the queue: handed = sent + dropped
+	wait_for 30 ev_drained "$q0" "$s0" "$d0" ||
+		fail "the event thread did not account for every event"
+	echo 0 >"/proc/$evpid/make-it-fail"
+	nfail=$(injected)
+	inject 0
+	sleep 1
+	mon_stop
+	q1=$(stat_binding f1 events_sent)
+	s1=$(stat_global events_sent)
+	d1=$(stat_global events_dropped)
+	got=$(ev_count "$W/ev2" binding=f1)
+	log "event thread, $1 % failing ($nfail allocation failures injected): handed $((q1 - q0)), sent $((s1 - s0)), dropped $((d1 - d0)), received $got"
+	assert_ge "events handed to the thread" 10 $((q1 - q0))
+	assert_eq "handed = sent + dropped" $((q1 - q0)) $((s1 - s0 + d1 - d0))
+	assert_eq "received = sent" $((s1 - s0)) "$got"
+	if [ "$1" = 100 ]; then
+		assert_eq "nothing sent while every allocation fails" 0 $((s1 - s0))
+		assert_ge "allocation failures injected into the thread" 1 "$nfail"
+	fi
+}
+ev_phase 100
+ev_phase 50
+# and it sends again
+mon_start "$W/ev3" 1 20
+expect_exec f1 EACCES /tmp/dropped
+mon_wait || true
+assert_eq "an event received after the injection" 1 "$(ev_count "$W/ev3" binding=f1)"
+log "ok: the event thread under fault injection: every event sent or counted dropped"
 drift_unload || fail "rmmod after fault injection: $(rmmod drift 2>&1)"
 pass
