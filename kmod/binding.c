@@ -439,8 +439,10 @@ int drift_exception_change(u64 cgid, bool add,
 	}
 	new = kzalloc(struct_size(new, items, add ? n + 1 : n),
 		      GFP_KERNEL_ACCOUNT);
-	if (!new)
+	if (!new) {
+		NL_SET_ERR_MSG(extack, "out of memory for the exceptions");
 		return -ENOMEM;
+	}
 	for (i = 0; i < n; i++) {
 		const struct drift_exception *src = &old->items[i];
 		struct drift_exception *dst;

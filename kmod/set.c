@@ -112,18 +112,24 @@ static bool fits(const struct drift_set_table *t, u32 n)
 	return (u64)n * 4 <= (u64)t->nslots * 3;
 }
 
+/*
+ * Table allocations: their size is the caller's (up to the set limit), and
+ * a failure is an error to it with an extack message ("out of memory ..."),
+ * so the allocator's own warning and stack dump are not wanted.
+ */
+#define DRIFT_TABLE_GFP (GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
+
 /* A table of @nslots empty slots, with an empty digest array if @digests. */
 static struct drift_set_table *table_alloc(u32 nslots, bool digests)
 {
 	struct drift_set_table *t;
 
-	t = kvzalloc(struct_size(t, entries, nslots), GFP_KERNEL_ACCOUNT);
+	t = kvzalloc(struct_size(t, entries, nslots), DRIFT_TABLE_GFP);
 	if (!t)
 		return NULL;
 	t->nslots = nslots;
 	if (digests) {
-		t->digests = kvzalloc(digests_bytes(nslots),
-				      GFP_KERNEL_ACCOUNT);
+		t->digests = kvzalloc(digests_bytes(nslots), DRIFT_TABLE_GFP);
 		if (!t->digests) {
 			kvfree(t);
 			return NULL;
@@ -211,8 +217,7 @@ static int table_reserve(struct drift_set_table **tp, u32 n, bool digests)
 		return table_rehash(tp, nslots, digests);
 	}
 	if (digests && !t->digests) {
-		t->digests = kvzalloc(digests_bytes(t->nslots),
-				      GFP_KERNEL_ACCOUNT);
+		t->digests = kvzalloc(digests_bytes(t->nslots), DRIFT_TABLE_GFP);
 		if (!t->digests)
 			return -ENOMEM;
 	}
