@@ -123,9 +123,10 @@ matrix: user
 # short stress pass in one debug-kernel boot, then kmemleak
 # (tests/vm/lane-debug-ci). The whole suite is test-debug (too long for CI
 # here: README, "Test lanes").
-# deny + event, content verification, memfd, live set replacement,
-# malformed netlink, rmmod/lock, bind --replace: the module's main paths
-DEBUG_CI_TESTS ?= t02* t07* t14* t15* t21*
+# deny + event, memfd, malformed netlink, rmmod/lock, bind --replace, the
+# hooks' self-test and coexistence with tracers and BPF probes, the
+# AT_EXECVE_CHECK path: the module's main paths
+DEBUG_CI_TESTS ?= t02* t07* t14* t15* t21* t24* t26*
 test-debug-ci: install-debug-kernel user
 	$(MAKE) kmod KVER=$(DEBUG_KVER)
 	$(DEBUG_GUEST) --timeout $(DEBUG_TIMEOUT) --env DRIFT_TEST_TIMEOUT=$(DEBUG_TEST_TIMEOUT) \
