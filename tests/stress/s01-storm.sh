@@ -46,15 +46,19 @@ for i in $(seq 1 "$NCHURN"); do
 	ct_run "k$i" /bin/exec_loop -t "$SECS" /tmp/dropped >"$W/k$i.any" 2>&1 &
 	ct_run "k$i" /bin/exec_loop -t "$SECS" /bin/nop >"$W/k$i.nop" 2>&1 &
 done
-ct_run flood /bin/exec_loop -e eacces -t "$SECS" /tmp/dropped >"$W/flood.deny" 2>&1 &
-pids+=($!)
 # a slow listener (tiny receive buffer, one message per 200 ms) and a
-# normal one
+# normal one, both members of the events group before the flood starts (on
+# a loaded debug guest python took longer to start than the flood lasted)
 gdrop0=$(stat_global events_dropped)
-"$PY" "$TOOLS/slow_listener.py" "$SECS" 200 4096 >"$W/slow.out" 2>&1 &
+"$PY" "$TOOLS/slow_listener.py" "$((SECS + 10))" 200 4096 >"$W/slow.out" 2>&1 &
 slow=$!
 "$DRIFTCTL" --json monitor --timeout $((SECS + 5)) >"$W/mon.out" 2>&1 &
 mon=$!
+wait_for 60 grep -q 'slow_listener: joined' "$W/slow.out" ||
+	fail "slow listener did not join the events group: $(cat "$W/slow.out")"
+_mon_ready "$mon" || fail "driftctl monitor exited at start: $(cat "$W/mon.out")"
+ct_run flood /bin/exec_loop -e eacces -t "$SECS" /tmp/dropped >"$W/flood.deny" 2>&1 &
+pids+=($!)
 
 # set replacement: the image always in, the size changing
 (
