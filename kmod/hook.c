@@ -182,17 +182,10 @@ unsigned long drift_call_orig(unsigned long a0, unsigned long a1,
  * original's return address lies in this module. The int results are the
  * low half of %rax, as the ABI has them.
  */
-static noinline __noclone int call_orig_bprm(struct linux_binprm *bprm)
+/* @h: HOOK_BPRM or HOOK_CREDS, both int fn(struct linux_binprm *) */
+static noinline __noclone int call_orig_bprm(int h, struct linux_binprm *bprm)
 {
-	int ret = (int)CALL_ORIG(HOOK_BPRM, bprm, 0, 0);
-
-	barrier();
-	return ret;
-}
-
-static noinline __noclone int call_orig_creds(struct linux_binprm *bprm)
-{
-	int ret = (int)CALL_ORIG(HOOK_CREDS, bprm, 0, 0);
+	int ret = (int)CALL_ORIG(h, bprm, 0, 0);
 
 	barrier();
 	return ret;
@@ -256,25 +249,25 @@ static noinline __noclone long call_orig_syscall(int h,
 
 /* ---- redirect targets (same signatures as the hooked functions) ---- */
 
-static noinline __noclone int drift_bprm_check_slow(struct linux_binprm *bprm)
+/* An exec's binfmt pass, or an AT_EXECVE_CHECK: decided the same way. */
+static int bprm_slow(int h, struct linux_binprm *bprm)
 {
 	int ret = drift_decide(bprm->file, DRIFT_OP_EXEC, bprm->filename, 0);
 
 	if (!ret)
-		ret = call_orig_bprm(bprm);
+		ret = call_orig_bprm(h, bprm);
 	inflight_done();
 	return ret;
 }
 
-/* An AT_EXECVE_CHECK: answered like the exec it asks about. */
+static noinline __noclone int drift_bprm_check_slow(struct linux_binprm *bprm)
+{
+	return bprm_slow(HOOK_BPRM, bprm);
+}
+
 static noinline __noclone int drift_bprm_creds_slow(struct linux_binprm *bprm)
 {
-	int ret = drift_decide(bprm->file, DRIFT_OP_EXEC, bprm->filename, 0);
-
-	if (!ret)
-		ret = call_orig_creds(bprm);
-	inflight_done();
-	return ret;
+	return bprm_slow(HOOK_CREDS, bprm);
 }
 
 static noinline __noclone int drift_mmap_file_slow(struct file *file,
@@ -415,33 +408,26 @@ static unsigned long hook_target(unsigned long ip, unsigned long parent_ip,
 			return 0;
 		return (unsigned long)drift_file_mprotect_slow;
 	}
-	if (ip == hooks[HOOK_BPRM].fentry) {
+	if (ip == hooks[HOOK_BPRM].fentry || ip == hooks[HOOK_CREDS].fentry) {
 		struct linux_binprm *bprm = (struct linux_binprm *)a0;
+		bool check = ip == hooks[HOOK_CREDS].fentry;
 
 		if (bprm == &drift_selftest_bprm) {
 			*slow = false;
 			return (unsigned long)drift_selftest_deny;
 		}
-		if (within_module(parent_ip, THIS_MODULE) ||
-		    drift_fast_allow(bprm->file, DRIFT_OP_EXEC))
-			return 0;
-		return (unsigned long)drift_bprm_check_slow;
-	}
-	if (ip == hooks[HOOK_CREDS].fentry) {
-		struct linux_binprm *bprm = (struct linux_binprm *)a0;
-
-		if (bprm == &drift_selftest_bprm) {
-			*slow = false;
-			return (unsigned long)drift_selftest_deny;
+		if (check) {
+			/* a real exec is decided by security_bprm_check() */
+			if (!drift_bprm_is_check(bprm) && !execve_check_test)
+				return 0;
+			drift_count(drift_global_stats,
+				    DRIFT_STAT_EXECVE_CHECKS);
 		}
-		/* a real exec is decided by security_bprm_check() */
-		if (!drift_bprm_is_check(bprm) && !execve_check_test)
-			return 0;
-		drift_count(drift_global_stats, DRIFT_STAT_EXECVE_CHECKS);
 		if (within_module(parent_ip, THIS_MODULE) ||
 		    drift_fast_allow(bprm->file, DRIFT_OP_EXEC))
 			return 0;
-		return (unsigned long)drift_bprm_creds_slow;
+		return check ? (unsigned long)drift_bprm_creds_slow :
+			       (unsigned long)drift_bprm_check_slow;
 	}
 	if (ip == hooks[HOOK_READ_FILE].fentry) {
 		enum kernel_read_file_id id = regs_get_kernel_argument(regs, 1);
@@ -624,14 +610,14 @@ static int selftest_calls(void)
 		return -EOPNOTSUPP;
 	}
 	/* the ops is live: the other sentinels cannot reach the originals */
-	ret = call_orig_bprm(&drift_selftest_bprm);
+	ret = call_orig_bprm(HOOK_BPRM, &drift_selftest_bprm);
 	if (ret != -EACCES) {
 		pr_err("self-test: security_bprm_check not hooked (got %d)\n",
 		       ret);
 		return -EOPNOTSUPP;
 	}
 	if (hooks[HOOK_CREDS].start &&
-	    call_orig_creds(&drift_selftest_bprm) != -EACCES) {
+	    call_orig_bprm(HOOK_CREDS, &drift_selftest_bprm) != -EACCES) {
 		pr_err("self-test: security_bprm_creds_for_exec not hooked\n");
 		return -EOPNOTSUPP;
 	}
