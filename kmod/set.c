@@ -318,9 +318,12 @@ static int seg_rebuild(unsigned int si, u32 nslots)
 	bool any_digest = false;
 	u32 i, kept = 0;
 
-	for (i = 0; i < o->nslots; i++)
+	for (i = 0; i < o->nslots; i++) {
+		if (!(i & 4095))
+			cond_resched();
 		if (o->entries[i].ino && !part_dead(o->entries[i].part))
 			kept++;
+	}
 	nslots = max(nslots, slots_for(kept));
 	n = seg_alloc(nslots);
 	if (!n)
@@ -401,9 +404,12 @@ static void node_compact(bool all_dead)
 		struct drift_seg *s = seg_locked(si);
 		u32 i, dead = 0, live;
 
-		for (i = 0; drift_node_dead && i < s->nslots; i++)
+		for (i = 0; drift_node_dead && i < s->nslots; i++) {
+			if (!(i & 4095))
+				cond_resched();
 			if (s->entries[i].ino && part_dead(s->entries[i].part))
 				dead++;
+		}
 		live = s->nused - dead;
 		if ((dead && (all_dead || dead * 4 >= s->nused)) ||
 		    s->nslots > 2 * slots_for(live) + DRIFT_MIN_SLOTS) {

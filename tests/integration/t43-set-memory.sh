@@ -47,6 +47,24 @@ bind c1 plain enforce
 expect_exec c1 ok /bin/nop
 ct_sh c1 'cp /bin/nop /tmp/copy' || fail "cp"
 expect_exec c1 EACCES /tmp/copy
+
+# ---- replacing it peaks at about twice its size (old and new entries,
+# plus one segment of 64 in transit, which a sample between two netlink
+# messages cannot see: 1/32 allowed for it), and ends about where it began
+( while :; do status_field memory; sleep 0.05; done ) >"$W/mem.samples" 2>/dev/null &
+sampler=$!
+synth plain $N "${FILES[@]}"
+kill "$sampler"; wait "$sampler" 2>/dev/null
+after=$(status_field memory)
+peak=$(sort -n "$W/mem.samples" | tail -1)
+log "replacing the set: $smem bytes before, peak $peak ($(wc -l <"$W/mem.samples") samples), $after after"
+[ "$peak" -le $((2 * smem + smem / 32)) ] ||
+	fail "replacement peak $peak bytes: more than twice the $smem bytes before"
+[ "$after" -le $((smem + smem / 10)) ] ||
+	fail "after the replacement: $after bytes, $smem before"
+log "ok: replacement peak $("$PY" -c "print('%.2f' % ($peak / $smem))")x the size before, $("$PY" -c "print('%.2f' % ($after / $smem))")x after"
+expect_exec c1 ok /bin/nop
+expect_exec c1 EACCES /tmp/copy
 dctl unbind "$(ct_cg c1)" >/dev/null
 dctl set del plain >/dev/null
 mem_back

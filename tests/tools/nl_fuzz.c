@@ -561,6 +561,74 @@ static void run_malformed(void)
 		}
 	}
 
+	/*
+	 * DRIFT_A_SET_INCLUDES on SET_COMMIT (parsed once a staging area of
+	 * this socket exists): not nested, other attribute types inside,
+	 * unterminated, empty or too long names, unknown sets, itself, more
+	 * than DRIFT_MAX_INCLUDES. Each is an error with the staging area
+	 * kept; then a set of includes only is committed and deleted.
+	 */
+	h = new_msg(DRIFT_CMD_SET_BEGIN, 0);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
+	expect_errno("include_begin", h, 0);
+	h = new_msg(DRIFT_CMD_SET_COMMIT, 0);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
+	mnl_attr_put_u32(h, DRIFT_A_SET_INCLUDES, 7);
+	expect_error("include_not_nested", h);
+	h = new_msg(DRIFT_CMD_SET_COMMIT, 0);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
+	nest = mnl_attr_nest_start(h, DRIFT_A_SET_INCLUDES);
+	mnl_attr_put_u64(h, DRIFT_A_CGROUP_ID, bogus_cg);
+	mnl_attr_nest_end(h, nest);
+	expect_errno("include_wrong_type", h, EINVAL);
+	h = new_msg(DRIFT_CMD_SET_COMMIT, 0);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
+	nest = mnl_attr_nest_start(h, DRIFT_A_SET_INCLUDES);
+	mnl_attr_put(h, DRIFT_A_SET_NAME, 4, "abcd");
+	mnl_attr_nest_end(h, nest);
+	expect_errno("include_unterminated", h, EINVAL);
+	h = new_msg(DRIFT_CMD_SET_COMMIT, 0);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
+	nest = mnl_attr_nest_start(h, DRIFT_A_SET_INCLUDES);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "");
+	mnl_attr_nest_end(h, nest);
+	expect_errno("include_empty_name", h, EINVAL);
+	big = repeat('n', DRIFT_NAME_MAX);
+	h = new_msg(DRIFT_CMD_SET_COMMIT, 0);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
+	nest = mnl_attr_nest_start(h, DRIFT_A_SET_INCLUDES);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, big);
+	mnl_attr_nest_end(h, nest);
+	expect_errno("include_name_too_long", h, EINVAL);
+	free(big);
+	h = new_msg(DRIFT_CMD_SET_COMMIT, 0);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
+	nest = mnl_attr_nest_start(h, DRIFT_A_SET_INCLUDES);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_no_such_set");
+	mnl_attr_nest_end(h, nest);
+	expect_errno("include_unknown", h, ENOENT);
+	h = new_msg(DRIFT_CMD_SET_COMMIT, 0);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
+	nest = mnl_attr_nest_start(h, DRIFT_A_SET_INCLUDES);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
+	mnl_attr_nest_end(h, nest);
+	expect_errno("include_itself", h, EINVAL);
+	h = new_msg(DRIFT_CMD_SET_COMMIT, 0);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
+	nest = mnl_attr_nest_start(h, DRIFT_A_SET_INCLUDES);
+	for (i = 0; i < DRIFT_MAX_INCLUDES + 1; i++)
+		mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "x");
+	mnl_attr_nest_end(h, nest);
+	expect_errno("include_too_many", h, E2BIG);
+	h = new_msg(DRIFT_CMD_SET_COMMIT, 0);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
+	nest = mnl_attr_nest_start(h, DRIFT_A_SET_INCLUDES);
+	mnl_attr_nest_end(h, nest);
+	expect_errno("include_empty_list", h, 0);
+	h = new_msg(DRIFT_CMD_SET_DEL, 0);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
+	expect_errno("include_set_del", h, 0);
+
 	/* a default mode other than off without a default set */
 	h = new_msg(DRIFT_CMD_SET_CONFIG, 0);
 	mnl_attr_put_u8(h, DRIFT_A_DEFAULT_MODE, DRIFT_MODE_ENFORCE);
@@ -585,8 +653,13 @@ static void put_template(struct nlmsghdr *h, uint8_t cmd)
 	struct nlattr *nest;
 
 	switch (cmd) {
-	case DRIFT_CMD_SET_BEGIN:
 	case DRIFT_CMD_SET_COMMIT:
+		mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_rnd");
+		nest = mnl_attr_nest_start(h, DRIFT_A_SET_INCLUDES);
+		mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_rnd_inc");
+		mnl_attr_nest_end(h, nest);
+		break;
+	case DRIFT_CMD_SET_BEGIN:
 	case DRIFT_CMD_SET_ABORT:
 	case DRIFT_CMD_SET_DEL:
 	case DRIFT_CMD_GET_SET:
