@@ -125,8 +125,9 @@ matrix: user
 # here: README, "Test lanes").
 # deny + event, memfd, malformed netlink, rmmod/lock, bind --replace, the
 # hooks' self-test and coexistence with tracers and BPF probes, the
-# AT_EXECVE_CHECK path: the module's main paths
-DEBUG_CI_TESTS ?= t02* t07* t14* t15* t21* t24* t26*
+# AT_EXECVE_CHECK path, sets that include sets (the node-wide table and its
+# GC work): the module's main paths
+DEBUG_CI_TESTS ?= t02* t07* t14* t15* t21* t24* t26* t44*
 test-debug-ci: install-debug-kernel user
 	$(MAKE) kmod KVER=$(DEBUG_KVER)
 	$(DEBUG_GUEST) --timeout $(DEBUG_TIMEOUT) --env DRIFT_TEST_TIMEOUT=$(DEBUG_TEST_TIMEOUT) \

@@ -157,7 +157,9 @@
  *   sent wins). ENOENT without SET_BEGIN; E2BIG past DRIFT_SET_MAX_ENTRIES
  *   (this set) or DRIFT_NODE_MAX_ENTRIES (all sets and staging areas);
  *   EINVAL (with a message) for an entry with ino 0, unknown flags, a
- *   device number the kernel cannot represent, or ctime_nsec >= 1e9.
+ *   device number the kernel cannot represent, ctime_nsec >= 1e9, or
+ *   entries on more than DRIFT_SET_MAX_DEVS devices in one set (an image
+ *   layer is on one).
  *
  * DRIFT_CMD_SET_COMMIT (do, admin)
  *   DRIFT_A_SET_NAME (required). Publishes the staging area's entries
@@ -304,6 +306,7 @@
 #define DRIFT_MAX_STAGING	64
 #define DRIFT_MAX_SETS		16384
 #define DRIFT_MAX_INCLUDES	256	/* sets included by one set */
+#define DRIFT_SET_MAX_DEVS	16	/* devices of one set's own entries */
 #define DRIFT_NODE_MAX_ENTRIES	33554432 /* 2^25, all sets' own entries */
 #define DRIFT_MAX_BINDINGS	65536
 #define DRIFT_MAX_EXCEPTIONS	64

@@ -44,7 +44,6 @@
 #define DRIFT_MAX_PARTS		65536U		/* u16 drift_entry.part */
 #define DRIFT_PART_CHUNK	1024U
 #define DRIFT_MAX_SET_IDS	65536U		/* u16 drift_part.owner */
-#define DRIFT_SET_MAX_DEVS	16U		/* devices of one set's entries */
 
 static_assert(sizeof(struct drift_entry) == 24);
 
@@ -769,7 +768,8 @@ static int staging_part(struct drift_staging_area *s, u32 dev, u16 *part,
 		}
 	}
 	if (s->nparts == DRIFT_SET_MAX_DEVS) {
-		NL_SET_ERR_MSG(extack, "a set's entries can be on at most 16 devices");
+		NL_SET_ERR_MSG(extack,
+			       "entries on more than DRIFT_SET_MAX_DEVS (16) devices");
 		return -EINVAL;
 	}
 	err = part_alloc(dev, part);

@@ -50,14 +50,22 @@ expect_exec c1 EACCES /tmp/copy
 
 # ---- replacing it peaks at about twice its size (old and new entries,
 # plus one segment of 64 in transit, which a sample between two netlink
-# messages cannot see: 1/32 allowed for it), and ends about where it began
-( while :; do status_field memory; sleep 0.05; done ) >"$W/mem.samples" 2>/dev/null &
-sampler=$!
-synth plain $N "${FILES[@]}"
-kill "$sampler"; wait "$sampler" 2>/dev/null
+# messages cannot see: 1/32 allowed for it), and ends about where it began.
+# The load waits 4 s before its commit (set_synth --hold-ms): the samples
+# taken then see everything staged, the peak.
+"$SYNTH" plain $N --hold-ms $((4000 * TIME_SCALE)) "${FILES[@]}" >"$W/synth.out" 2>&1 &
+loader=$!
+: >"$W/mem.samples"
+while kill -0 "$loader" 2>/dev/null; do
+	status_field memory >>"$W/mem.samples"
+	sleep 0.1
+done
+wait "$loader" || fail "replacing the set: $(cat "$W/synth.out")"
 after=$(status_field memory)
 peak=$(sort -n "$W/mem.samples" | tail -1)
 log "replacing the set: $smem bytes before, peak $peak ($(wc -l <"$W/mem.samples") samples), $after after"
+[ "$peak" -ge $((smem + smem / 2)) ] ||
+	fail "no peak seen ($peak bytes): the samples missed the staged state"
 [ "$peak" -le $((2 * smem + smem / 32)) ] ||
 	fail "replacement peak $peak bytes: more than twice the $smem bytes before"
 [ "$after" -le $((smem + smem / 10)) ] ||

@@ -629,6 +629,32 @@ static void run_malformed(void)
 	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
 	expect_errno("include_set_del", h, 0);
 
+	/* entries on DRIFT_SET_MAX_DEVS devices are fine, one more is not */
+	h = new_msg(DRIFT_CMD_SET_BEGIN, 0);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_devs");
+	expect_errno("devs_begin", h, 0);
+	{
+		struct drift_file_id ids[DRIFT_SET_MAX_DEVS + 1];
+
+		memset(ids, 0, sizeof(ids));
+		for (i = 0; i <= DRIFT_SET_MAX_DEVS; i++) {
+			ids[i].ino = 1000 + (uint64_t)i;
+			ids[i].dev_minor = 100 + (uint32_t)i;
+		}
+		h = new_msg(DRIFT_CMD_SET_ADD, 0);
+		mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_devs");
+		mnl_attr_put(h, DRIFT_A_SET_ENTRIES,
+			     DRIFT_SET_MAX_DEVS * sizeof(ids[0]), ids);
+		expect_errno("devs_max", h, 0);
+		h = new_msg(DRIFT_CMD_SET_ADD, 0);
+		mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_devs");
+		mnl_attr_put(h, DRIFT_A_SET_ENTRIES, sizeof(ids), ids);
+		expect_errno("devs_one_too_many", h, EINVAL);
+	}
+	h = new_msg(DRIFT_CMD_SET_ABORT, 0);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_devs");
+	expect_errno("devs_abort", h, 0);
+
 	/* a default mode other than off without a default set */
 	h = new_msg(DRIFT_CMD_SET_CONFIG, 0);
 	mnl_attr_put_u8(h, DRIFT_A_DEFAULT_MODE, DRIFT_MODE_ENFORCE);

@@ -5,7 +5,7 @@
  *
  *   set_synth NAME COUNT [--seed S] [--chunk N] [--hint H] [--sha256]
  *             [--zero-ino] [--dup-stale before|after] [--include SET]...
- *             [FILE...]
+ *             [--hold-ms MS] [FILE...]
  *
  * The set holds the identities of the FILEs (as driftctl computes them,
  * common/fileid.c, without SHA-256) and synthetic identities up to COUNT
@@ -19,7 +19,8 @@
  *   SET_COMMIT (with DRIFT_A_SET_INCLUDES listing each --include SET, in
  *   order; COUNT may be 0 then: a set of includes only).
  *
- * Test knobs: --sha256 gives the synthetic entries a (made-up, non-zero)
+ * Test knobs: --hold-ms waits MS milliseconds after the last SET_ADD,
+ * before SET_COMMIT (a test reads the staged state); --sha256 gives the synthetic entries a (made-up, non-zero)
  * SHA-256; --zero-ino makes the last entry's inode number 0 (the kernel
  * must refuse it); --dup-stale before|after adds, for the first FILE, a
  * second entry of the same (dev, ino) with another ctime, sent just before
@@ -159,14 +160,14 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: set_synth NAME COUNT [--seed S] [--chunk N] [--hint H] [--sha256]\n"
 		"                 [--zero-ino] [--dup-stale before|after] [--include SET]...\n"
-		"                 [FILE...]\n");
+		"                 [--hold-ms MS] [FILE...]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	unsigned long count, chunk = DRIFT_SET_CHUNK_MAX, seed = 1, i, nfiles = 0;
-	unsigned long hint = ULONG_MAX, nreal;
+	unsigned long hint = ULONG_MAX, nreal, hold_ms = 0;
 	int sha = 0, zero_ino = 0, dup = 0;	/* dup: 1 before, 2 after */
 	struct drift_file_id *ids;
 	double t0, t1, t2, t3, m0, m1;
@@ -201,6 +202,8 @@ int main(int argc, char **argv)
 				usage();
 		} else if (strcmp(argv[a], "--sha256") == 0) {
 			sha = 1;
+		} else if (strcmp(argv[a], "--hold-ms") == 0 && a + 1 < argc) {
+			hold_ms = strtoul(argv[++a], NULL, 10);
 		} else if (strcmp(argv[a], "--include") == 0 && a + 1 < argc) {
 			if (nincludes == sizeof(includes) / sizeof(includes[0]))
 				usage();
@@ -295,6 +298,12 @@ int main(int argc, char **argv)
 		mnl_attr_put_strz(h, DRIFT_A_SET_NAME, name);
 		mnl_attr_put(h, DRIFT_A_SET_ENTRIES, n * sizeof(*ids), &ids[i]);
 		err = transact(h, NULL);
+	}
+	if (!err && hold_ms) {
+		struct timespec hold = { (time_t)(hold_ms / 1000),
+					 (long)(hold_ms % 1000) * 1000000L };
+
+		nanosleep(&hold, NULL);
 	}
 	t1 = now_ms();
 	if (!err)
