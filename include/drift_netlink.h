@@ -124,7 +124,8 @@
  *            self-test: at load, every selftest_interval seconds (module
  *            parameter, default 60), and on DRIFT_CMD_SELFTEST),
  *            DRIFT_A_SET_COUNT (u32), DRIFT_A_BINDING_COUNT (u32),
- *            DRIFT_A_MEMORY (u64, bytes used by sets),
+ *            DRIFT_A_MEMORY (u64, bytes used by sets: the node-wide
+ *            table of entries, its digests, and each set's structures),
  *            DRIFT_A_EVENT_RATE (u32), DRIFT_A_EVENT_BURST (u32),
  *            DRIFT_A_STATS (nested, enum drift_stat_attr).
  *
@@ -153,15 +154,34 @@
  *   array of struct drift_file_id, at most DRIFT_SET_CHUNK_MAX entries per
  *   message. Adds them to the staging area (all or none of a message; an
  *   entry with the (dev, ino) of an earlier one replaces it: the last one
- *   sent wins). ENOENT without SET_BEGIN; E2BIG past DRIFT_SET_MAX_ENTRIES;
+ *   sent wins). ENOENT without SET_BEGIN; E2BIG past DRIFT_SET_MAX_ENTRIES
+ *   (this set) or DRIFT_NODE_MAX_ENTRIES (all sets and staging areas);
  *   EINVAL (with a message) for an entry with ino 0, unknown flags, a
  *   device number the kernel cannot represent, or ctime_nsec >= 1e9.
  *
  * DRIFT_CMD_SET_COMMIT (do, admin)
- *   DRIFT_A_SET_NAME (required). Publishes the staging area's table
+ *   DRIFT_A_SET_NAME (required). Publishes the staging area's entries
  *   (duplicates already merged): it creates the set or
  *   atomically replaces the contents of the existing set of that name.
- *   Reply: DRIFT_A_SET_NAME, DRIFT_A_SET_ENTRY_COUNT (u32, after merging).
+ *   Optional DRIFT_A_SET_INCLUDES (nested: DRIFT_A_SET_NAME attributes, at
+ *   most DRIFT_MAX_INCLUDES): the set then also allows every entry of each
+ *   named set, as that set is at any time (replacing an included set
+ *   changes what its includers allow, for each includer atomically).
+ *   A commit without it leaves the set including nothing. One level only:
+ *   an included set must include nothing itself, and a set that some
+ *   other set includes cannot include sets (EINVAL with a message);
+ *   ENOENT (with a message) for a name that is not a set; E2BIG past
+ *   DRIFT_MAX_INCLUDES.
+ *   Reply: DRIFT_A_SET_NAME, DRIFT_A_SET_ENTRY_COUNT (u32, entries the set
+ *   allows: its own, after merging, plus those of the sets it includes).
+ *
+ *   Memory: the entries of every set live in one node-wide table, each
+ *   stored once with the set that loaded it; a set that includes others
+ *   only references theirs. So images that share layers share memory when
+ *   each layer is loaded as a set of its own and each image set includes
+ *   its layers' sets (what driftd does): the node's memory grows with its
+ *   unique files, not with its images. Lookups stay one probe sequence of
+ *   that table, whatever the number of sets included.
  *
  * DRIFT_CMD_SET_ABORT (do, admin)
  *   DRIFT_A_SET_NAME (required). Drops the staging area.
@@ -169,12 +189,18 @@
  * DRIFT_CMD_SET_DEL (do, admin)
  *   DRIFT_A_SET_NAME (required). Removes the name. Bindings that still use
  *   the set keep it until they go; the memory is freed when the last
- *   reference is dropped. EBUSY if it is the default set.
+ *   reference is dropped. EBUSY if it is the default set or another set
+ *   includes it.
  *
  * DRIFT_CMD_GET_SET (dump, admin; or do with DRIFT_A_SET_NAME)
- *   One message per set: DRIFT_A_SET_NAME, DRIFT_A_SET_ENTRY_COUNT (u32),
- *   DRIFT_A_SET_REFS (u32, bindings using it), DRIFT_A_MEMORY (u64),
- *   DRIFT_A_SET_LOADED_NS (u64, CLOCK_REALTIME ns of the last commit).
+ *   One message per set: DRIFT_A_SET_NAME, DRIFT_A_SET_ENTRY_COUNT (u32,
+ *   entries it allows, included sets' counted), DRIFT_A_SET_OWN_COUNT (u32,
+ *   entries loaded into this set itself), DRIFT_A_SET_REFS (u32, bindings,
+ *   the default and sets that include it), DRIFT_A_MEMORY (u64: the set's
+ *   own entries' share of the node-wide table, plus its own structures;
+ *   what deleting the set and the sets only it used would free),
+ *   DRIFT_A_SET_LOADED_NS (u64, CLOCK_REALTIME ns of the last commit),
+ *   DRIFT_A_SET_INCLUDES (nested DRIFT_A_SET_NAME list; absent when none).
  *
  * DRIFT_CMD_BIND (do, admin)
  *   DRIFT_A_CGROUP_ID (u64, required), DRIFT_A_SET_NAME (required),
@@ -277,6 +303,8 @@
 #define DRIFT_SET_CHUNK_MAX	512	/* entries per DRIFT_CMD_SET_ADD */
 #define DRIFT_MAX_STAGING	64
 #define DRIFT_MAX_SETS		16384
+#define DRIFT_MAX_INCLUDES	256	/* sets included by one set */
+#define DRIFT_NODE_MAX_ENTRIES	33554432 /* 2^25, all sets' own entries */
 #define DRIFT_MAX_BINDINGS	65536
 #define DRIFT_MAX_EXCEPTIONS	64
 #define DRIFT_SHA256_LEN	32
@@ -446,6 +474,8 @@ enum drift_attr {
 	DRIFT_A_SEALED,			/* u8, 0 or 1 */
 	DRIFT_A_SELFTEST_NS,		/* u64, CLOCK_REALTIME ns */
 	DRIFT_A_STAGING_COUNT,		/* u32, sets being loaded */
+	DRIFT_A_SET_INCLUDES,		/* nested, list of DRIFT_A_SET_NAME */
+	DRIFT_A_SET_OWN_COUNT,		/* u32 */
 	__DRIFT_A_MAX
 };
 
