@@ -14,6 +14,7 @@
 #include <linux/bits.h>
 #include <linux/binfmts.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rculist.h>
@@ -49,10 +50,13 @@ static inline void drift_count(struct drift_stats __percpu *s,
 
 /* ---- set.c: allowlists ---- */
 /*
- * One entry of a set: 24 bytes, a slot of the set's open-addressing table.
+ * One entry of the node-wide identity table: 24 bytes, a slot of one of
+ * its DRIFT_NSEGS open-addressing segments.
  *   ino    the inode number; 0 marks an empty slot (SET_ADD refuses ino 0,
- *          and a live inode numbered 0 is never found: denied)
- *   dev    MKDEV(major, minor) of the file's superblock
+ *          and a live inode numbered 0 is never found: denied). Written
+ *          last (release): a reader that sees it sees the other fields.
+ *   part   the part the entry belongs to: one set's entries on one device
+ *          (struct drift_part has the device and the set)
  *   gen    i_generation; 0 = not compared (no DRIFT_FILE_F_GENERATION,
  *          or a generation of 0: ctime still catches an inode number that
  *          was reused)
@@ -61,12 +65,13 @@ static inline void drift_count(struct drift_stats __percpu *s,
  *          DRIFT_FILE_F_CTIME). A flagged ctime whose encoding is 0 (the
  *          epoch exactly) is stored as 1, so such a file is always seen
  *          as changed: verified by content or denied, the safe direction.
- * Digests are not here: they are in the table's digest array, read only by
- * the slow path (drift_table_digest()).
+ * Digests are not here: they are in the segment's digest array, read only
+ * by the slow path (drift_hit_digest()).
  */
 struct drift_entry {
 	u64 ino;
-	u32 dev;
+	u16 part;
+	u16 zero;
 	u32 gen;
 	u64 ctime;
 };
@@ -83,7 +88,7 @@ static inline u64 drift_ctime_encode(s64 sec, u32 nsec)
 	return ((u64)sec * NSEC_PER_SEC + nsec) & DRIFT_CTIME_MASK;
 }
 
-/* One SHA-256 per slot of the table; all zero: no digest for that entry. */
+/* One SHA-256 per slot of a segment; all zero: no digest for that entry. */
 struct drift_digest {
 	u8 b[DRIFT_SHA256_LEN];
 };
@@ -94,34 +99,62 @@ struct drift_digests {
 };
 
 /*
- * The table is the array of entries itself: open addressing, linear
- * probing with wrap, at most 3/4 full (so a probe always meets an empty
- * slot), any number of slots, first slot reciprocal_scale(siphash(dev,
- * ino), nslots). While a set is loaded it is its staging area's table
- * (SET_ADD inserts into it); once published by SET_COMMIT it is never
- * written again; freed with kvfree_rcu(), its digests with it.
+ * A segment of the node-wide table: the entries whose siphash(dev, ino)
+ * has these top bits; open addressing, linear probing with wrap, at most
+ * 5/6 full (so a probe always meets an empty slot). Entries are added in
+ * place (to empty slots only: a reader never sees a slot change under
+ * it, but for entries of parts no reader can match); growing, shrinking
+ * and dropping dead parts' entries build a new segment, published with
+ * rcu_assign_pointer() and freed with kvfree_rcu().
  */
-struct drift_set_table {
+struct drift_seg {
 	struct rcu_head rcu;
 	u32 nslots;
-	u32 nentries;
-	struct drift_digests *digests;	/* NULL: no entry has a digest */
+	u32 nused;			/* slots with ino != 0 */
+	struct drift_digests __rcu *digests;	/* NULL: no digest here */
 	struct drift_entry entries[];
+};
+
+/*
+ * The sets a lookup may match: a bitmap of set ids (the set itself and
+ * the sets it includes). Replaced (RCU) only when its set is committed.
+ */
+struct drift_view {
+	struct rcu_head rcu;
+	u32 nbits;
+	unsigned long bits[];
 };
 
 struct drift_set {
 	struct list_head node;		/* drift_sets, under drift_mutex */
-	refcount_t ref;			/* registry + bindings + default */
+	struct llist_node free_node;	/* last reference dropped */
+	refcount_t ref;			/* registry, bindings, default, includers */
+	u16 id;				/* bit in views, owner of its parts */
 	u64 loaded_ns;
-	struct drift_set_table __rcu *table;
-	struct rcu_head rcu;
+	struct drift_view __rcu *view;
+	/* under drift_mutex: */
+	u16 *parts;			/* its own entries: one part per device */
+	u32 nparts;
+	u32 nown;			/* its own entries */
+	struct drift_set **inc;		/* sets it includes (referenced) */
+	u32 ninc;
+	u32 nincluders;			/* registered sets that include it */
+	unsigned long cookie;		/* RCU state when released */
+	struct list_head pending;	/* released, id not yet free */
 	char name[DRIFT_NAME_MAX];
 };
 
+/* What a lookup found: the entry and its segment (for the digest). */
+struct drift_hit {
+	const struct drift_seg *seg;
+	const struct drift_entry *e;
+};
+
+int drift_sets_init(void);
 void drift_sets_exit(void);
 struct drift_set *drift_set_find(const char *name);	/* drift_mutex */
 void drift_set_get(struct drift_set *set);
-void drift_set_put(struct drift_set *set);
+void drift_set_put(struct drift_set *set);	/* any context */
 /*
  * Staging areas belong to the netlink socket (@portid) that began them and
  * go when it closes (drift_staging_release(), NETLINK_URELEASE).
@@ -131,24 +164,29 @@ int drift_set_begin(const char *name, u32 portid, u32 hint,
 int drift_set_add(const char *name, u32 portid,
 		  const struct drift_file_id *ids, u32 n,
 		  struct netlink_ext_ack *extack);
-int drift_set_commit(const char *name, u32 portid, u32 *count,
-		     struct netlink_ext_ack *extack);
+/* @inc: DRIFT_A_SET_INCLUDES or NULL */
+int drift_set_commit(const char *name, u32 portid, const struct nlattr *inc,
+		     u32 *count, struct netlink_ext_ack *extack);
 int drift_set_abort(const char *name, u32 portid,
 		    struct netlink_ext_ack *extack);
 void drift_staging_release(u32 portid);
 u32 drift_staging_count(void);
 int drift_set_del(const char *name, struct netlink_ext_ack *extack);
 u32 drift_set_count(void);
-u64 drift_set_memory(void);
+u64 drift_set_memory(void);			/* drift_mutex */
+u64 drift_set_own_memory(const struct drift_set *set);	/* drift_mutex */
+u32 drift_set_entries(const struct drift_set *set);	/* drift_mutex */
 extern struct list_head drift_sets;
 
-const struct drift_entry *drift_table_lookup(const struct drift_set_table *t,
-					     u32 dev, u64 ino);
-/* the digest of @e (an entry of @t), or NULL: the slow path only */
-const u8 *drift_table_digest(const struct drift_set_table *t,
-			     const struct drift_entry *e);
-/* the kernel memory of @t: header, entries, digests */
-size_t drift_table_bytes(const struct drift_set_table *t);
+/*
+ * RCU: the entry of (@dev, @ino) that @set allows (its own or an included
+ * set's), or NULL; @hit for drift_hit_digest().
+ */
+const struct drift_entry *drift_set_lookup(const struct drift_set *set,
+					   u32 dev, u64 ino,
+					   struct drift_hit *hit);
+/* RCU: the digest of @hit's entry, or NULL: the slow path only */
+const u8 *drift_hit_digest(const struct drift_hit *hit);
 
 /* ---- binding.c: cgroups bound to sets ---- */
 struct drift_exception {

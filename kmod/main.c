@@ -146,9 +146,12 @@ static int __init drift_init(void)
 	drift_global_stats = drift_stats_alloc();
 	if (!drift_global_stats)
 		return -ENOMEM;
-	err = drift_events_init();
+	err = drift_sets_init();
 	if (err)
 		goto err_stats;
+	err = drift_events_init();
+	if (err)
+		goto err_sets;
 	err = drift_hook_init();
 	if (err)
 		goto err_events;
@@ -164,6 +167,8 @@ err_hook:
 	drift_hook_exit();
 err_events:
 	drift_events_exit();
+err_sets:
+	drift_sets_exit();
 err_stats:
 	drift_stats_free(drift_global_stats);
 	return err;

@@ -64,6 +64,8 @@ static const struct nla_policy drift_policy[DRIFT_A_MAX + 1] = {
 	[DRIFT_A_SET_ENTRY_COUNT] = { .type = NLA_REJECT },
 	[DRIFT_A_SET_REFS] = { .type = NLA_REJECT },
 	[DRIFT_A_SET_LOADED_NS] = { .type = NLA_REJECT },
+	[DRIFT_A_SET_INCLUDES] = { .type = NLA_NESTED },
+	[DRIFT_A_SET_OWN_COUNT] = { .type = NLA_REJECT },
 	[DRIFT_A_CGROUP_ID] = { .type = NLA_U64 },
 	[DRIFT_A_BINDING_NAME] = { .type = NLA_NUL_STRING,
 				   .len = DRIFT_NAME_MAX - 1 },
@@ -228,7 +230,9 @@ static int drift_nl_set_commit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	mutex_lock(&drift_mutex);
-	err = drift_set_commit(name, info->snd_portid, &count, info->extack);
+	err = drift_set_commit(name, info->snd_portid,
+			       info->attrs[DRIFT_A_SET_INCLUDES], &count,
+			       info->extack);
 	mutex_unlock(&drift_mutex);
 	if (err) {
 		nlmsg_free(msg);
@@ -273,28 +277,39 @@ static int drift_nl_set_del(struct sk_buff *skb, struct genl_info *info)
 static int set_fill(struct sk_buff *skb, const struct drift_set *set,
 		    u32 portid, u32 seq, int flags)
 {
-	const struct drift_set_table *t;
+	struct nlattr *nest;
 	void *hdr;
+	u32 i;
 
-	t = rcu_dereference_protected(set->table,
-				      lockdep_is_held(&drift_mutex));
+	lockdep_assert_held(&drift_mutex);
 	hdr = genlmsg_put(skb, portid, seq, &drift_family, flags,
 			  DRIFT_CMD_GET_SET);
 	if (!hdr)
 		return -EMSGSIZE;
 	if (nla_put_string(skb, DRIFT_A_SET_NAME, set->name) ||
-	    nla_put_u32(skb, DRIFT_A_SET_ENTRY_COUNT, t ? t->nentries : 0) ||
+	    nla_put_u32(skb, DRIFT_A_SET_ENTRY_COUNT, drift_set_entries(set)) ||
+	    nla_put_u32(skb, DRIFT_A_SET_OWN_COUNT, set->nown) ||
 	    nla_put_u32(skb, DRIFT_A_SET_REFS, refcount_read(&set->ref) - 1) ||
-	    nla_put_u64_64bit(skb, DRIFT_A_MEMORY,
-			      t ? drift_table_bytes(t) : 0,
+	    nla_put_u64_64bit(skb, DRIFT_A_MEMORY, drift_set_own_memory(set),
 			      DRIFT_A_PAD) ||
 	    nla_put_u64_64bit(skb, DRIFT_A_SET_LOADED_NS, set->loaded_ns,
-			      DRIFT_A_PAD)) {
-		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
+			      DRIFT_A_PAD))
+		goto cancel;
+	if (set->ninc) {
+		nest = nla_nest_start(skb, DRIFT_A_SET_INCLUDES);
+		if (!nest)
+			goto cancel;
+		for (i = 0; i < set->ninc; i++)
+			if (nla_put_string(skb, DRIFT_A_SET_NAME,
+					   set->inc[i]->name))
+				goto cancel;
+		nla_nest_end(skb, nest);
 	}
 	genlmsg_end(skb, hdr);
 	return 0;
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
 }
 
 static int drift_nl_get_set(struct sk_buff *skb, struct genl_info *info)

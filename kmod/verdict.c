@@ -134,6 +134,7 @@ static bool fast_allow(struct file *file, int op, bool count)
 	const struct drift_entry *e;
 	struct drift_binding *b;
 	struct drift_set *set;
+	struct drift_hit hit;
 	bool ctime_changed = false, allow = false;
 	struct inode *real;
 	struct drift_id id;
@@ -177,7 +178,7 @@ static bool fast_allow(struct file *file, int op, bool count)
 	if (!set)
 		goto out;
 	file_identity(real, &id);
-	e = drift_table_lookup(rcu_dereference(set->table), id.dev, id.ino);
+	e = drift_set_lookup(set, id.dev, id.ino, &hit);
 	if (entry_usable(e, op) && entry_matches(e, &id, &ctime_changed)) {
 		count_fast(count, bstats, op, DRIFT_STAT_EXECS_CHECKED);
 		count_fast(count, bstats, op, DRIFT_STAT_EXECS_ALLOWED);
@@ -230,10 +231,10 @@ static void look_up(struct file *file, int op, struct inode *real,
 		    struct drift_look *l)
 {
 	struct inode *ovl = file_inode(file);
-	const struct drift_set_table *t = NULL;
 	const struct drift_entry *e;
 	struct drift_binding *b;
 	struct drift_set *set = NULL;
+	struct drift_hit hit;
 
 	rcu_read_lock();
 	b = drift_binding_find_task(&l->cgid);
@@ -255,7 +256,6 @@ static void look_up(struct file *file, int op, struct inode *real,
 	if (set && refcount_inc_not_zero(&set->ref)) {
 		l->set = set;
 		strscpy(l->set_name, set->name, sizeof(l->set_name));
-		t = rcu_dereference(set->table);
 	}
 	if (l->mode == DRIFT_MODE_OFF)
 		goto out;
@@ -263,10 +263,10 @@ static void look_up(struct file *file, int op, struct inode *real,
 		l->exempt = true;
 		goto out;
 	}
-	if (!t)
+	if (!l->set)
 		goto out;
 
-	e = drift_table_lookup(t, id->dev, id->ino);
+	e = drift_set_lookup(l->set, id->dev, id->ino, &hit);
 	if (!entry_usable(e, op))
 		e = NULL;
 	else
@@ -278,13 +278,13 @@ static void look_up(struct file *file, int op, struct inode *real,
 		 * of its lower origin: an image file that was changed, in its
 		 * content or only in its metadata (chmod copies it all up).
 		 */
-		e = drift_table_lookup(t, id->dev, ovl->i_ino);
+		e = drift_set_lookup(l->set, id->dev, ovl->i_ino, &hit);
 		if (!entry_usable(e, op))
 			e = NULL;
 		l->copied_up = e;
 	}
 	if (e && !l->in_set && (l->ctime_changed || l->copied_up)) {
-		const u8 *digest = drift_table_digest(t, e);
+		const u8 *digest = drift_hit_digest(&hit);
 
 		if (digest) {
 			l->has_digest = true;

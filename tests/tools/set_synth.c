@@ -4,7 +4,8 @@
  * kernel's part of it. Used by the benchmark and the stress tests.
  *
  *   set_synth NAME COUNT [--seed S] [--chunk N] [--hint H] [--sha256]
- *             [--zero-ino] [--dup-stale before|after] [FILE...]
+ *             [--zero-ino] [--dup-stale before|after] [--include SET]...
+ *             [FILE...]
  *
  * The set holds the identities of the FILEs (as driftctl computes them,
  * common/fileid.c, without SHA-256) and synthetic identities up to COUNT
@@ -15,7 +16,8 @@
  *
  *   SET_BEGIN (size hint COUNT, or H with --hint; 0 sends none), SET_ADD
  *   in chunks of N entries (default and maximum DRIFT_SET_CHUNK_MAX),
- *   SET_COMMIT.
+ *   SET_COMMIT (with DRIFT_A_SET_INCLUDES listing each --include SET, in
+ *   order; COUNT may be 0 then: a set of includes only).
  *
  * Test knobs: --sha256 gives the synthetic entries a (made-up, non-zero)
  * SHA-256; --zero-ino makes the last entry's inode number 0 (the kernel
@@ -132,6 +134,9 @@ static struct nlmsghdr *msg(uint16_t type, uint8_t cmd, uint8_t version)
 	return h;
 }
 
+static const char *includes[DRIFT_MAX_INCLUDES + 8];
+static unsigned int nincludes;
+
 static int named(uint8_t cmd, const char *name, uint32_t hint)
 {
 	struct nlmsghdr *h = msg(family, cmd, DRIFT_GENL_VERSION);
@@ -139,13 +144,22 @@ static int named(uint8_t cmd, const char *name, uint32_t hint)
 	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, name);
 	if (hint)
 		mnl_attr_put_u32(h, DRIFT_A_SET_SIZE_HINT, hint);
+	if (cmd == DRIFT_CMD_SET_COMMIT && nincludes) {
+		struct nlattr *nest = mnl_attr_nest_start(h, DRIFT_A_SET_INCLUDES);
+		unsigned int i;
+
+		for (i = 0; i < nincludes; i++)
+			mnl_attr_put_strz(h, DRIFT_A_SET_NAME, includes[i]);
+		mnl_attr_nest_end(h, nest);
+	}
 	return transact(h, NULL);
 }
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: set_synth NAME COUNT [--seed S] [--chunk N] [--hint H] [--sha256]\n"
-		"                 [--zero-ino] [--dup-stale before|after] [FILE...]\n");
+		"                 [--zero-ino] [--dup-stale before|after] [--include SET]...\n"
+		"                 [FILE...]\n");
 	exit(2);
 }
 
@@ -165,11 +179,11 @@ int main(int argc, char **argv)
 		usage();
 	name = argv[1];
 	count = strtoul(argv[2], NULL, 10);
-	if (!count || count > DRIFT_SET_MAX_ENTRIES) {
-		fprintf(stderr, "set_synth: COUNT must be 1..%u\n", DRIFT_SET_MAX_ENTRIES);
+	if (count > DRIFT_SET_MAX_ENTRIES) {
+		fprintf(stderr, "set_synth: COUNT must be 0..%u\n", DRIFT_SET_MAX_ENTRIES);
 		return 2;
 	}
-	ids = calloc(count, sizeof(*ids));
+	ids = calloc(count ? count : 1, sizeof(*ids));
 	if (!ids) {
 		perror("set_synth");
 		return 2;
@@ -187,6 +201,10 @@ int main(int argc, char **argv)
 				usage();
 		} else if (strcmp(argv[a], "--sha256") == 0) {
 			sha = 1;
+		} else if (strcmp(argv[a], "--include") == 0 && a + 1 < argc) {
+			if (nincludes == sizeof(includes) / sizeof(includes[0]))
+				usage();
+			includes[nincludes++] = argv[++a];
 		} else if (strcmp(argv[a], "--zero-ino") == 0) {
 			zero_ino = 1;
 		} else if (strcmp(argv[a], "--dup-stale") == 0 && a + 1 < argc) {
@@ -236,7 +254,7 @@ int main(int argc, char **argv)
 			ids[i].sha256[DRIFT_SHA256_LEN - 1] = 0x5a;
 		}
 	}
-	if (zero_ino)
+	if (zero_ino && count)
 		ids[count - 1].ino = 0;
 	bytes = count * sizeof(*ids);
 
