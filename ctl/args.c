@@ -15,8 +15,8 @@ static const char usage_all[] =
 "  driftctl [--json] sets [NAME]                loaded sets\n"
 "  driftctl [--json] bindings [CGROUP]          cgroup bindings\n"
 "  driftctl [--json] containers                 containers driftd governs\n"
-"  driftctl set load NAME [--no-hash] [--xdev]\n"
-"                    (FILE... | --from-list LISTFILE | --from-dir DIR)\n"
+"  driftctl set load NAME [--no-hash] [--xdev] [--include SET]...\n"
+"                    [FILE... | --from-list LISTFILE | --from-dir DIR]\n"
 "  driftctl set del NAME\n"
 "  driftctl bind CGROUP SET [--mode off|audit|enforce] [--lib-mode MODE]\n"
 "                    [--fileless-map] [--name NAME] [--replace] [--root DIR]\n"
@@ -56,22 +56,26 @@ static const struct topic topics[] = {
 	{ "sets",
 "usage: driftctl [--json] sets [NAME]\n"
 "\n"
-"Lists the loaded sets (or one set): entries, bindings using it (refs),\n"
-"memory and the time of the last load.\n" },
+"Lists the loaded sets (or one set): the entries it allows (ENTRIES: its\n"
+"own and those of the sets it includes), its own entries (OWN), references\n"
+"(REFS: bindings, the default, and sets that include it), memory (its own\n"
+"entries and structures), the time of the last load, and the sets it\n"
+"includes (INCLUDES; JSON: own_entries, includes).\n" },
 	{ "bindings",
 "usage: driftctl [--json] bindings [CGROUP]\n"
 "\n"
 "Lists the cgroup bindings (or one binding): cgroup id, name, set, mode,\n"
 "counters and exceptions. With --json every counter is shown.\n" },
 	{ "set",
-"usage: driftctl set load NAME [--no-hash] [--xdev]\n"
-"                    (FILE... | --from-list LISTFILE | --from-dir DIR)\n"
+"usage: driftctl set load NAME [--no-hash] [--xdev] [--include SET]...\n"
+"                    [FILE... | --from-list LISTFILE | --from-dir DIR]\n"
 "       driftctl set del NAME\n"
 "\n"
 "set load  identifies the given files (device, inode, generation, ctime and,\n"
 "          unless --no-hash, the SHA-256 of the content) and loads them as\n"
 "          set NAME. Loading a NAME that exists replaces its contents\n"
-"          atomically for every binding that uses it.\n"
+"          atomically for every binding that uses it, what it includes\n"
+"          too (a load without --include includes nothing).\n"
 "  FILE...           the files themselves (symlinks are followed; a file\n"
 "                    without an execute bit may be mapped, not exec'd)\n"
 "  --from-list FILE  one path per line ('-' reads stdin; empty lines and\n"
@@ -87,10 +91,18 @@ static const struct topic topics[] = {
 "  --no-hash         do not hash contents: faster, but then a chmod/touch of\n"
 "                    an image file inside a container (a copy-up) is denied\n"
 "                    like a modification\n"
+"  --include SET     NAME also allows every entry of set SET, as SET is at\n"
+"                    any time (repeatable, at most 256). One level: SET\n"
+"                    must include nothing, and a set that others include\n"
+"                    cannot include. Entries are stored once, in SET: an\n"
+"                    image set that includes its layers' sets shares them\n"
+"                    with every image that has those layers. A load with\n"
+"                    only --include has no entries of its own.\n"
 "          Sources can be combined and repeated. Files under --from-dir\n"
 "          that cannot be read are reported and left out (a left-out file\n"
 "          is denied, never allowed).\n"
-"set del   removes set NAME; bindings using it keep it until they go.\n" },
+"set del   removes set NAME; bindings using it keep it until they go. A\n"
+"          set that another set includes cannot be removed (EBUSY).\n" },
 	{ "bind",
 "usage: driftctl bind CGROUP SET [--mode off|audit|enforce]\n"
 "                    [--lib-mode off|audit|enforce] [--fileless-map]\n"
@@ -251,6 +263,9 @@ void ctl_req_free(struct ctl_req *req)
 	free(req->srcs);
 	req->srcs = NULL;
 	req->nsrcs = 0;
+	free(req->includes);
+	req->includes = NULL;
+	req->nincludes = 0;
 }
 
 /* ---- helpers --------------------------------------------------------- */
@@ -353,6 +368,18 @@ static int add_src(struct ctl_req *req, enum ctl_src_type type,
 	return 0;
 }
 
+static int add_include(struct ctl_req *req, const char *set)
+{
+	const char **v = realloc(req->includes,
+				 (req->nincludes + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	req->includes = v;
+	v[req->nincludes++] = set;
+	return 0;
+}
+
 /* Exactly `n` positionals left? */
 static int want_args(struct drift_buf *err, const char *topic, int argc,
 		     char **argv, int min, int max, const char *what)
@@ -409,12 +436,14 @@ static int parse_set_load(struct ctl_req *req, int argc, char **argv,
 		{ "one-file-system", no_argument, NULL, 'x' },
 		{ "from-list", required_argument, NULL, 'l' },
 		{ "from-dir", required_argument, NULL, 'd' },
+		{ "include", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	size_t j;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, ":nxl:d:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":nxl:d:i:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			req->no_hash = true;
@@ -428,6 +457,20 @@ static int parse_set_load(struct ctl_req *req, int argc, char **argv,
 				return usage_err(err, "set", "empty path for %s",
 						 c == 'l' ? "--from-list" : "--from-dir");
 			if (add_src(req, c == 'l' ? SRC_LIST : SRC_DIR, optarg))
+				return usage_err(err, "set", "out of memory");
+			break;
+		case 'i':
+			ret = check_name(err, "set", "included set", optarg);
+			if (ret)
+				return ret;
+			for (j = 0; j < req->nincludes; j++)
+				if (!strcmp(req->includes[j], optarg))
+					return usage_err(err, "set", "--include %s "
+							 "given twice", optarg);
+			if (req->nincludes == DRIFT_MAX_INCLUDES)
+				return usage_err(err, "set", "more than %d "
+						 "--include", DRIFT_MAX_INCLUDES);
+			if (add_include(req, optarg))
 				return usage_err(err, "set", "out of memory");
 			break;
 		case 'h':
@@ -450,10 +493,14 @@ static int parse_set_load(struct ctl_req *req, int argc, char **argv,
 		if (add_src(req, SRC_FILE, argv[optind]))
 			return usage_err(err, "set", "out of memory");
 	}
-	if (!req->nsrcs)
+	for (j = 0; j < req->nincludes; j++)
+		if (!strcmp(req->includes[j], req->set))
+			return usage_err(err, "set", "set '%s' cannot include "
+					 "itself", req->set);
+	if (!req->nsrcs && !req->nincludes)
 		return usage_err(err, "set", "nothing to load into '%s': give "
-				 "FILE..., --from-list LISTFILE or --from-dir DIR",
-				 req->set);
+				 "FILE..., --from-list LISTFILE, --from-dir DIR "
+				 "or --include SET", req->set);
 	return 0;
 }
 

@@ -329,7 +329,7 @@ int cmd_set_load(const struct ctl_req *req)
 		ret = EXIT_REFUSED;
 		goto out;
 	}
-	if (ivp->n == 0)
+	if (ivp->n == 0 && !req->nincludes)
 		fprintf(stderr, "driftctl: set load: warning: set '%s' is empty: "
 			"every exec governed by it will be reported (audit) or "
 			"denied (enforce)\n", req->set);
@@ -354,8 +354,8 @@ int cmd_set_load(const struct ctl_req *req)
 	}
 	t2 = mono();
 	if (!ret) {
-		nlh = msg_set_name_cmd(nl.sbuf, NL_SEND_BUF, nl.family,
-				       DRIFT_CMD_SET_COMMIT, req->set);
+		nlh = msg_set_commit(nl.sbuf, NL_SEND_BUF, nl.family, req->set,
+				     req->includes, req->nincludes);
 		ret = nlh ? nl_request(&nl, nlh, commit_cb, &ci) : -errno;
 	}
 	if (ret) {
@@ -377,11 +377,14 @@ int cmd_set_load(const struct ctl_req *req)
 		goto out;
 	}
 	if (ci.has_count)
-		printf("set '%s' loaded: %u entries from %zu files%s\n",
+		printf("set '%s' loaded: %u entries from %zu files%s",
 		       req->set, ci.count, ivp->n, req->no_hash ? " (no hashes)" : "");
 	else
-		printf("set '%s' loaded: %zu files%s\n", req->set, ivp->n,
+		printf("set '%s' loaded: %zu files%s", req->set, ivp->n,
 		       req->no_hash ? " (no hashes)" : "");
+	for (i = 0; i < req->nincludes; i++)
+		printf("%s%s", i ? ", " : " and the entries of ", req->includes[i]);
+	printf("\n");
 	if (ld.map_only)
 		printf("%zu of them without an execute bit (ELF objects: may be "
 		       "mapped executable, not exec'd)\n", ld.map_only);
@@ -424,9 +427,11 @@ int cmd_set_del(const struct ctl_req *req)
 				"'driftctl sets')\n", req->set);
 		else if (ret == -EBUSY)
 			fprintf(stderr, "driftctl: hint: '%s' is the default "
-				"set: change it first with 'driftctl default "
-				"--set OTHER' or 'driftctl default --mode off "
-				"--no-set'\n", req->set);
+				"set or another set includes it: change the default "
+				"first with 'driftctl default --set OTHER' or "
+				"'driftctl default --mode off --no-set', and delete "
+				"or reload the sets that include it (see 'driftctl "
+				"sets', INCLUDES)\n", req->set);
 		ret = code;
 	}
 	nl_close(&nl);

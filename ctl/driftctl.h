@@ -90,6 +90,8 @@ struct ctl_req {
 	bool xdev;
 	struct ctl_src *srcs;
 	size_t nsrcs;
+	const char **includes;	/* --include SET, in order */
+	size_t nincludes;
 
 	/* default */
 	bool no_set;
@@ -212,6 +214,13 @@ struct nlmsghdr *msg_set_add(void *buf, size_t size, uint16_t family,
 /* cmd: DRIFT_CMD_SET_COMMIT, _SET_ABORT or _SET_DEL */
 struct nlmsghdr *msg_set_name_cmd(void *buf, size_t size, uint16_t family,
 				  uint8_t cmd, const char *set);
+/*
+ * SET_COMMIT of SET with DRIFT_A_SET_INCLUDES = INCLUDES (at most
+ * DRIFT_MAX_INCLUDES names; none: no attribute, the set includes nothing).
+ */
+struct nlmsghdr *msg_set_commit(void *buf, size_t size, uint16_t family,
+				const char *set, const char *const *includes,
+				size_t nincludes);
 /* set == NULL: dump */
 struct nlmsghdr *msg_get_set(void *buf, size_t size, uint16_t family,
 			     const char *set);
@@ -272,9 +281,13 @@ struct status_info {
 
 struct set_info {
 	char *name;
-	bool has_entries, has_refs, has_memory, has_loaded;
-	uint32_t entries, refs;
+	bool has_entries, has_own, has_refs, has_memory, has_loaded;
+	uint32_t entries;	/* own + included */
+	uint32_t own;		/* loaded into the set itself */
+	uint32_t refs;
 	uint64_t memory, loaded_ns;
+	char **includes;	/* DRIFT_A_SET_INCLUDES, in order */
+	size_t nincludes;
 };
 
 struct exc_info {

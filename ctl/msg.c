@@ -142,6 +142,33 @@ struct nlmsghdr *msg_set_name_cmd(void *buf, size_t size, uint16_t family,
 	return nlh;
 }
 
+struct nlmsghdr *msg_set_commit(void *buf, size_t size, uint16_t family,
+				const char *set, const char *const *includes,
+				size_t nincludes)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	size_t i;
+
+	if (nincludes > DRIFT_MAX_INCLUDES || (nincludes && !includes)) {
+		errno = nincludes > DRIFT_MAX_INCLUDES ? E2BIG : EINVAL;
+		return NULL;
+	}
+	nlh = msg_set_name_cmd(buf, size, family, DRIFT_CMD_SET_COMMIT, set);
+	if (!nlh || !nincludes)
+		return nlh;
+	nest = mnl_attr_nest_start_check(nlh, size, DRIFT_A_SET_INCLUDES);
+	if (!nest) {
+		errno = E2BIG;
+		return NULL;
+	}
+	for (i = 0; i < nincludes; i++)
+		if (!put_name(nlh, size, DRIFT_A_SET_NAME, includes[i], false))
+			return NULL;
+	mnl_attr_nest_end(nlh, nest);
+	return nlh;
+}
+
 struct nlmsghdr *msg_get_set(void *buf, size_t size, uint16_t family,
 			     const char *set)
 {

@@ -487,10 +487,12 @@ int render_status(const struct status_info *st, bool json,
 int render_sets(const struct set_info *sets, size_t n, bool json,
 		struct drift_buf *out)
 {
-	static const char *hdr[] = { "NAME", "ENTRIES", "REFS", "MEMORY", "LOADED" };
-	static bool right[] = { false, true, true, true, false };
+	static const char *hdr[] = { "NAME", "ENTRIES", "OWN", "REFS", "MEMORY",
+				     "LOADED", "INCLUDES" };
+	static bool right[] = { false, true, true, true, true, false, false };
+	struct drift_buf inc = DRIFT_BUF_INIT;
 	struct table t;
-	size_t i;
+	size_t i, j;
 	int ret = 0;
 
 	if (json) {
@@ -508,36 +510,53 @@ int render_sets(const struct set_info *sets, size_t n, bool json,
 			jw_str(&w, s->name);
 			jw_key(&w, "entries");
 			if (s->has_entries) jw_u64(&w, s->entries); else jw_null(&w);
+			jw_key(&w, "own_entries");
+			if (s->has_own) jw_u64(&w, s->own); else jw_null(&w);
 			jw_key(&w, "refs");
 			if (s->has_refs) jw_u64(&w, s->refs); else jw_null(&w);
 			jw_key(&w, "memory");
 			if (s->has_memory) jw_u64(&w, s->memory); else jw_null(&w);
 			jw_key(&w, "loaded_ns");
 			if (s->has_loaded) jw_u64(&w, s->loaded_ns); else jw_null(&w);
+			jw_key(&w, "includes");
+			jw_arr_begin(&w);
+			for (j = 0; j < s->nincludes; j++)
+				jw_str(&w, s->includes[j]);
+			jw_arr_end(&w);
 			jw_obj_end(&w);
 		}
 		jw_arr_end(&w);
 		jw_obj_end(&w);
 		return finish_json(&w, out);
 	}
-	table_init(&t, 5, hdr, right);
+	table_init(&t, 7, hdr, right);
 	for (i = 0; i < n && !ret; i++) {
 		const struct set_info *s = &sets[i];
-		char e[16] = "-", r[16] = "-", m[32] = "-", l[48] = "-";
+		char e[16] = "-", o[16] = "-", r[16] = "-", m[32] = "-", l[48] = "-";
 
 		if (s->has_entries)
 			snprintf(e, sizeof(e), "%" PRIu32, s->entries);
+		if (s->has_own)
+			snprintf(o, sizeof(o), "%" PRIu32, s->own);
 		if (s->has_refs)
 			snprintf(r, sizeof(r), "%" PRIu32, s->refs);
 		if (s->has_memory)
 			human_bytes(m, sizeof(m), s->memory);
 		if (s->has_loaded)
 			timestr(l, s->loaded_ns);
-		ret = table_add(&t, s->name, e, r, m, l);
+		/* the sets it includes, comma-separated ("-": none) */
+		drift_buf_reset(&inc);
+		for (j = 0; j < s->nincludes && !ret; j++)
+			ret = drift_buf_printf(&inc, "%s%s", j ? "," : "",
+					       s->includes[j]) < 0 ? -ENOMEM : 0;
+		if (!ret)
+			ret = table_add(&t, s->name, e, o, r, m, l,
+					inc.data && inc.len ? inc.data : "-");
 	}
 	if (!ret)
 		ret = table_render(&t, out);
 	table_free(&t);
+	drift_buf_free(&inc);
 	return ret;
 }
 

@@ -208,6 +208,49 @@ void status_free(struct status_info *st)
 	st->version = st->default_set = NULL;
 }
 
+static void includes_free(struct set_info *si)
+{
+	for (size_t i = 0; i < si->nincludes; i++)
+		free(si->includes[i]);
+	free(si->includes);
+	si->includes = NULL;
+	si->nincludes = 0;
+}
+
+/*
+ * Checks NEST and allocates *V, zeroed, with room for each of its
+ * attributes (NULL when it has none). 0, -EPROTO or -ENOMEM.
+ */
+static int nest_room(const struct nlattr *nest, size_t size, void **v)
+{
+	const struct nlattr *a;
+	size_t n = 0;
+
+	*v = NULL;
+	TRY(check_nest(nest));
+	mnl_attr_for_each_nested(a, nest)
+		n++;
+	if (n && !(*v = calloc(n, size)))
+		return -ENOMEM;
+	return 0;
+}
+
+/* A nest of DRIFT_A_SET_NAME strings (others ignored); replaces a repeat. */
+static int parse_includes(const struct nlattr *nest, struct set_info *si)
+{
+	const struct nlattr *a;
+	void *v;
+
+	includes_free(si);
+	TRY(nest_room(nest, sizeof(*si->includes), &v));
+	si->includes = v;
+	/* (a slot is counted before it is filled: set_info_free() frees it) */
+	mnl_attr_for_each_nested(a, nest)
+		if (mnl_attr_get_type(a) == DRIFT_A_SET_NAME)
+			TRY(get_str(a, &si->includes[si->nincludes++]));
+	return 0;
+}
+
 static int set_attrs(const struct nlmsghdr *nlh, struct set_info *si)
 {
 	const struct nlattr *a;
@@ -222,6 +265,14 @@ static int set_attrs(const struct nlmsghdr *nlh, struct set_info *si)
 			NEED(is_u32(a));
 			si->entries = get_u32(a);
 			si->has_entries = true;
+			break;
+		case DRIFT_A_SET_OWN_COUNT:
+			NEED(is_u32(a));
+			si->own = get_u32(a);
+			si->has_own = true;
+			break;
+		case DRIFT_A_SET_INCLUDES:
+			TRY(parse_includes(a, si));
 			break;
 		case DRIFT_A_SET_REFS:
 			NEED(is_u32(a));
@@ -260,6 +311,7 @@ void set_info_free(struct set_info *si)
 {
 	free(si->name);
 	si->name = NULL;
+	includes_free(si);
 }
 
 static int parse_exception(const struct nlattr *nest, struct exc_info *e)
@@ -292,21 +344,16 @@ static int parse_exception(const struct nlattr *nest, struct exc_info *e)
 static int parse_exceptions(const struct nlattr *nest, struct binding_info *bi)
 {
 	const struct nlattr *a;
-	size_t n = 0;
+	void *v;
 
-	TRY(check_nest(nest));
-	mnl_attr_for_each_nested(a, nest)
-		n++;
-	if (!n)
-		return 0;
 	/* Replace, do not append, if the attribute is repeated. */
 	for (size_t i = 0; i < bi->nexcs; i++)
 		free(bi->excs[i].path);
 	free(bi->excs);
+	bi->excs = NULL;
 	bi->nexcs = 0;
-	bi->excs = calloc(n, sizeof(*bi->excs));
-	if (!bi->excs)
-		return -ENOMEM;
+	TRY(nest_room(nest, sizeof(*bi->excs), &v));
+	bi->excs = v;
 	mnl_attr_for_each_nested(a, nest) {
 		if (mnl_attr_get_type(a) != DRIFT_A_EXCEPTION)
 			continue;

@@ -13,9 +13,8 @@
 #include "drift_netlink.h"
 #include "kernel.h"
 #include "oci.h"
+#include "setname.h"
 
-#define SET_PREFIX_IMAGE	"drift-img-"	/* shared, from overlay layers */
-#define SET_PREFIX_ROOT		"drift-root-"	/* per container, root snapshot */
 #define CGROUP_ROOT		"/sys/fs/cgroup"
 
 /* A container driftd governs (one binding in the kernel). */
@@ -42,17 +41,38 @@ struct container {
 	size_t nexceptions;
 };
 
-/* A set driftd created in the kernel. */
+/*
+ * A set driftd created in the kernel for containers to be bound to: an
+ * image set (drift-img-: its own entries are host-library files, if any;
+ * it includes the sets of its layers) or a root snapshot (drift-root-).
+ */
 struct image_set {
 	struct image_set *next;
 	char name[DRIFT_NAME_MAX];
-	uint32_t entries;
+	uint32_t entries;		/* own + included */
 	unsigned users;			/* containers bound to it */
 	char *image;			/* an image name seen with it */
 	bool truncated;			/* a scan limit left files out */
-	char **layers;			/* image sets: its layers, in order */
-	size_t nlayers;
-	bool digests_pending;		/* uploaded before its layers' SHA-256 */
+	char **includes;		/* layer sets it includes, in order; */
+	size_t nincludes;		/* each holds one of their users */
+};
+
+/*
+ * One layer's identities as a kernel set of its own (drift-layer-),
+ * uploaded once and included by the image set of every image that has the
+ * layer: the kernel stores each entry once. Deleted when no image set
+ * includes it any more (after them: the kernel refuses to delete an
+ * included set).
+ */
+struct layer_set {
+	struct layer_set *next;
+	char name[DRIFT_NAME_MAX];
+	char *path;			/* the layer; NULL if adopted at start */
+	uint32_t entries;
+	unsigned users;			/* image sets including it, builds */
+	bool truncated;			/* a scan limit left files out */
+	bool hashed;			/* uploaded with digests (adopted: no) */
+	bool digest_failed;		/* adding digests was refused */
 };
 
 /* Per-layer cache of set file identities (executables, ELF map-only). */
@@ -79,6 +99,7 @@ struct metrics {
 	uint64_t events_lost;		/* netlink socket overruns */
 	uint64_t layer_scans, layer_cache_hits, set_uploads, set_reuses;
 	uint64_t layer_hashes, digest_uploads, digest_upload_errors;
+	uint64_t layer_set_uploads, layer_set_reuses;
 	double set_build_seconds;
 	uint64_t bind_errors, unbinds;
 	uint64_t unprotected_starts;	/* reported by the hook (fail-open) */
@@ -97,6 +118,7 @@ struct driftd {
 	struct container *containers;
 	struct container *recent;	/* removed < RECENT_KEEP_S ago, for events */
 	struct image_set *sets;
+	struct layer_set *layer_sets;
 	struct layer *layers;
 	uint64_t layer_gen;
 	struct metrics m;
@@ -137,16 +159,25 @@ int imageset_for_root(struct driftd *d, const char *root, char **extra,
 		      size_t nextra, const char *id, const char *image,
 		      char *set, size_t setlen, char *err, size_t errlen);
 struct image_set *imageset_find(struct driftd *d, const char *name);
+/*
+ * A set of the kernel's (SI, or NULL when the kernel does not have it)
+ * that driftd did not upload itself (a restart): known from now on; the
+ * layer sets SI includes are adopted with it (one user each).
+ */
 struct image_set *imageset_adopt(struct driftd *d, const char *name,
-				 uint32_t entries);
+				 const struct dk_set_info *si);
+/* One container less; the last one deletes the set, then its layer sets. */
 void imageset_put(struct driftd *d, const char *name);
+struct layer_set *layerset_find(struct driftd *d, const char *name);
 void layers_trim(struct driftd *d);
+void imageset_free_all(struct driftd *d);	/* at exit: memory only */
 /* Set by hookserver_stop(): scans in progress stop (-ECANCELED). */
 extern atomic_bool imageset_abort;
 /*
  * The hasher thread: with "hash yes", layers are scanned for identities
- * only when a hook waits, and hashed afterwards; each image set is
- * uploaded again, with digests, once all its layers are hashed.
+ * only when a hook waits, and hashed afterwards; each layer set is
+ * uploaded again, with digests, once its layer is hashed (the image sets
+ * that include it see them at once).
  */
 int imageset_hasher_start(struct driftd *d);
 void imageset_hasher_stop(void);	/* driftd_lock held; after abort */

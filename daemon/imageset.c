@@ -7,9 +7,17 @@
  * but unchanged file still verifies). The walk is common/walk.c: no
  * symlink is followed and no mount crossed; a scan past its limits binds
  * with what was scanned (image_set.truncated, a warning in the log). Layers are cached by
- * (path, dev, ino, ctime of the layer directory); a set is named after the
- * identities of its layers, so every container of an image (same lowerdirs)
- * shares one kernel set, and a set is only uploaded once.
+ * (path, dev, ino, ctime of the layer directory).
+ *
+ * Kernel sets (names: setname.h): each layer is a set of its own
+ * (drift-layer-, struct layer_set), uploaded once from the layer cache and
+ * included by the image set (drift-img-, struct image_set) of every image
+ * that has the layer, so the kernel stores a shared layer's entries once.
+ * An image set is named after the identities of its layers, so every
+ * container of an image (same lowerdirs) is bound to one set; it has no
+ * entries of its own but host-library files. Users are counted: containers
+ * per image set, image sets per layer set; the last one deletes, image set
+ * first (the kernel refuses to delete an included set).
  */
 #include <errno.h>
 #include <limits.h>
@@ -366,10 +374,79 @@ struct image_set *imageset_find(struct driftd *d, const char *name)
 	return NULL;
 }
 
+/* Where layer set NAME is linked (*slot NULL: not there). */
+static struct layer_set **layerset_slot(struct driftd *d, const char *name)
+{
+	struct layer_set **pp = &d->layer_sets;
+
+	while (*pp && strcmp((*pp)->name, name))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+struct layer_set *layerset_find(struct driftd *d, const char *name)
+{
+	return *layerset_slot(d, name);
+}
+
+static struct layer_set *layerset_new(struct driftd *d, const char *name,
+				      const char *path)
+{
+	struct layer_set *ls = calloc(1, sizeof(*ls));
+
+	if (!ls || (path && !(ls->path = strdup(path))))
+		abort();
+	snprintf(ls->name, sizeof(ls->name), "%s", name);
+	ls->next = d->layer_sets;
+	d->layer_sets = ls;
+	return ls;
+}
+
+static void layerset_free(struct layer_set *ls)
+{
+	free(ls->path);
+	free(ls);
+}
+
+/* Its last user went: the kernel set goes (WHY: for the log). */
+static void set_delete(struct driftd *d, const char *name, const char *why)
+{
+	int ret = dk_set_del(d->k, name);
+
+	if (ret && ret != -ENOENT)
+		log_warn("deleting set %s: %s", name, dk_errmsg(d->k));
+	else
+		log_info("set %s deleted (%s)", name, why);
+}
+
+/*
+ * One user less (an image set that included it, or a build that failed);
+ * the last one deletes the kernel set. Image sets are deleted before the
+ * layer sets they include: the kernel refuses (EBUSY) an included set.
+ */
+static void layerset_put(struct driftd *d, const char *name)
+{
+	struct layer_set **pp = layerset_slot(d, name), *ls = *pp;
+
+	if (!ls || (ls->users > 0 && --ls->users > 0))
+		return;
+	set_delete(d, ls->name, "no image set includes it");
+	*pp = ls->next;
+	layerset_free(ls);
+}
+
+static void image_set_free(struct image_set *s)
+{
+	free(s->image);
+	drift_strv_free(s->includes, s->nincludes);
+	free(s);
+}
+
 struct image_set *imageset_adopt(struct driftd *d, const char *name,
-				 uint32_t entries)
+				 const struct dk_set_info *si)
 {
 	struct image_set *s = imageset_find(d, name);
+	size_t i;
 
 	if (s)
 		return s;
@@ -377,7 +454,15 @@ struct image_set *imageset_adopt(struct driftd *d, const char *name,
 	if (!s)
 		abort();
 	snprintf(s->name, sizeof(s->name), "%s", name);
-	s->entries = entries;
+	s->entries = si ? si->entries : 0;
+	for (i = 0; si && i < si->nincludes; i++) {
+		struct layer_set *ls = layerset_find(d, si->includes[i]);
+
+		if (!ls)
+			ls = layerset_new(d, si->includes[i], NULL);
+		ls->users++;
+		drift_strv_push(&s->includes, &s->nincludes, si->includes[i]);
+	}
 	s->next = d->sets;
 	d->sets = s;
 	return s;
@@ -386,7 +471,7 @@ struct image_set *imageset_adopt(struct driftd *d, const char *name,
 void imageset_put(struct driftd *d, const char *name)
 {
 	struct image_set **pp, *s;
-	int ret;
+	size_t i;
 
 	for (pp = &d->sets; (s = *pp); pp = &s->next) {
 		if (strcmp(s->name, name))
@@ -395,48 +480,166 @@ void imageset_put(struct driftd *d, const char *name)
 			s->users--;
 		if (s->users > 0)
 			return;
-		ret = dk_set_del(d->k, s->name);
-		if (ret && ret != -ENOENT)
-			log_warn("deleting set %s: %s", s->name, dk_errmsg(d->k));
-		else
-			log_info("set %s deleted (no container uses it)", s->name);
+		set_delete(d, s->name, "no container uses it");
 		*pp = s->next;
-		free(s->image);
-		drift_strv_free(s->layers, s->nlayers);
-		free(s);
+		for (i = 0; i < s->nincludes; i++)
+			layerset_put(d, s->includes[i]);
+		image_set_free(s);
 		return;
 	}
 }
 
-/* AGAIN: the same set with its digests added (the hasher). */
+void imageset_free_all(struct driftd *d)
+{
+	while (d->sets) {
+		struct image_set *s = d->sets;
+
+		d->sets = s->next;
+		image_set_free(s);
+	}
+	while (d->layer_sets) {
+		struct layer_set *ls = d->layer_sets;
+
+		d->layer_sets = ls->next;
+		layerset_free(ls);
+	}
+	while (d->layers) {
+		struct layer *l = d->layers;
+
+		d->layers = l->next;
+		free(l->path);
+		free(l->ids);
+		free(l);
+	}
+}
+
+/* An image set or a root snapshot: own entries IV, INCLUDES (layer sets). */
 static int upload(struct driftd *d, const char *name, struct drift_idvec *iv,
-		  bool truncated, const char *image, bool again, double t0,
-		  char *err, size_t errlen)
+		  char **includes, size_t nincludes, bool truncated,
+		  const char *image, double t0, char *err, size_t errlen)
 {
 	struct image_set *s;
 	uint32_t count = 0;
+	size_t i;
 	int ret;
 
-	ret = dk_set_upload(d->k, name, iv->v, iv->n, &count);
+	ret = dk_set_upload(d->k, name, iv->v, iv->n,
+			    (const char *const *)includes, nincludes, &count);
 	if (ret) {
 		snprintf(err, errlen, "uploading set %s: %s", name, dk_errmsg(d->k));
 		return ret;
 	}
-	if (!again) {	/* the hasher counts its own */
-		d->m.set_uploads++;
-		d->m.set_build_seconds += now_s() - t0;
-	}
-	s = imageset_adopt(d, name, count);
+	d->m.set_uploads++;
+	d->m.set_build_seconds += now_s() - t0;
+	s = imageset_adopt(d, name, NULL);
 	s->entries = count;
 	s->truncated = truncated;
 	if (image && !s->image)
 		s->image = strdup(image);
-	log_info("set %s %s: %u entries (%s) in %.3f s%s", name,
-		 again ? "reloaded with digests" : "loaded", count,
-		 image ? image : "unknown image", now_s() - t0,
-		 truncated ? " (TRUNCATED: files past the scan limits are "
-		 "not allowed)" : "");
+	/* the caller's references to the layer sets are now the set's */
+	drift_strv_free(s->includes, s->nincludes);
+	s->includes = NULL;
+	s->nincludes = 0;
+	for (i = 0; i < nincludes; i++)
+		drift_strv_push(&s->includes, &s->nincludes, includes[i]);
+	if (nincludes)
+		log_info("set %s loaded: %u entries (%zu own, %zu layer sets "
+			 "included) (%s) in %.3f s%s", name, count, iv->n,
+			 nincludes, image ? image : "unknown image",
+			 now_s() - t0, truncated ? " (TRUNCATED: files past "
+			 "the scan limits are not allowed)" : "");
+	else
+		log_info("set %s loaded: %u entries (%s) in %.3f s%s", name,
+			 count, image ? image : "unknown image", now_s() - t0,
+			 truncated ? " (TRUNCATED: files past the scan limits "
+			 "are not allowed)" : "");
 	return 0;
+}
+
+static void layer_set_name(bool hash, const struct layer *l,
+			   char out[DRIFT_NAME_MAX])
+{
+	struct setname_layer id = {
+		.path = l->path, .dev = l->dev, .ino = l->ino,
+		.ctime_sec = l->ctime_sec, .ctime_nsec = l->ctime_nsec,
+	};
+
+	setname_layer(&id, hash, out);
+}
+
+/*
+ * Uploads layer set LS again from L, now hashed (same name: the kernel
+ * swaps its table, and every image set that includes it sees the digests
+ * at once). A refusal (a sealed module: the set is in use) is counted and
+ * not tried again; copied-up files of its images stay denied.
+ */
+static void layerset_digests(struct driftd *d, struct layer_set *ls,
+			     const struct layer *l)
+{
+	uint32_t count = 0;
+	int ret;
+
+	if (ls->hashed || ls->digest_failed || !l->hashed)
+		return;
+	ret = dk_set_upload(d->k, ls->name, l->ids, l->n, NULL, 0, &count);
+	if (ret) {
+		d->m.digest_upload_errors++;
+		ls->digest_failed = true;
+		log_warn("set %s: digests not added (uploading set %s: %s): "
+			 "copied-up files of layer %s stay denied", ls->name,
+			 ls->name, dk_errmsg(d->k), l->path);
+		return;
+	}
+	ls->hashed = true;
+	ls->entries = count;
+	ls->truncated = l->truncated;
+	d->m.digest_uploads++;
+	log_info("set %s: digests added (layer %s, %u entries; included by "
+		 "%u image sets)", ls->name, l->path, count, ls->users);
+}
+
+/*
+ * The layer set of L, uploaded from its identities unless it is loaded
+ * already; one more user for the caller (layerset_put() gives it back).
+ * NULL with ERR on an upload error.
+ */
+static struct layer_set *layerset_get(struct driftd *d, const struct layer *l,
+				      char *err, size_t errlen)
+{
+	char name[DRIFT_NAME_MAX];
+	struct layer_set *ls;
+	uint32_t count = 0;
+	double t0 = now_s();
+	int ret;
+
+	layer_set_name(d->cfg.hash, l, name);
+	ls = layerset_find(d, name);
+	if (ls) {
+		d->m.layer_set_reuses++;
+		ls->users++;
+		/* adopted at start, or uploaded before a failed hashing */
+		if (d->cfg.hash)
+			layerset_digests(d, ls, l);
+		return ls;
+	}
+	ret = dk_set_upload(d->k, name, l->ids, l->n, NULL, 0, &count);
+	if (ret) {
+		snprintf(err, errlen, "uploading set %s (layer %.200s): %s", name,
+			 l->path, dk_errmsg(d->k));
+		return NULL;
+	}
+	ls = layerset_new(d, name, l->path);
+	ls->entries = count;
+	ls->truncated = l->truncated;
+	ls->hashed = l->hashed;
+	ls->users = 1;
+	d->m.layer_set_uploads++;
+	log_info("set %s loaded: %u entries (layer %s) in %.3f s%s%s", name,
+		 count, l->path, now_s() - t0,
+		 d->cfg.hash && !l->hashed ? " (no digests yet)" : "",
+		 l->truncated ? " (TRUNCATED: files past the scan limits are "
+		 "not allowed)" : "");
+	return ls;
 }
 
 /*
@@ -473,143 +676,168 @@ static int add_file(bool hash, const char *path,
 	return 0;
 }
 
-/*
- * Appends the identities of LAYERS to iv: each directory through GET
- * (layer_get(), which may scan, or layer_find() for the hasher, which
- * fails on a layer not in memory), each host-library file by identity.
- * *all_hashed tells whether every part carries digests.
- */
-typedef struct layer *(*layer_getter)(struct driftd *d, const char *path,
-				       char *err, size_t errlen);
+/* What an image set is built from: own entries, and layer sets held. */
+struct parts {
+	struct drift_idvec own;		/* host-library files, overflow */
+	char **includes;		/* layer set names, one user each */
+	size_t nincludes;
+	bool truncated, all_hashed;
+};
 
-static int collect(struct driftd *d, char **layers, size_t n, const char *image,
-		   layer_getter get, struct drift_idvec *iv, bool *truncated,
-		   bool *all_hashed, char *err, size_t errlen)
+static void parts_release(struct driftd *d, struct parts *p)
 {
 	size_t i;
+
+	for (i = 0; i < p->nincludes; i++)
+		layerset_put(d, p->includes[i]);
+	drift_strv_free(p->includes, p->nincludes);
+	p->includes = NULL;
+	p->nincludes = 0;
+	drift_idvec_free(&p->own);
+}
+
+/* L's identities into the image set's own entries (past the includes). */
+static void own_append(struct parts *p, const struct layer *l,
+		       const char *image)
+{
+	if (p->own.n == DRIFT_SET_MAX_ENTRIES) {	/* full, said so */
+		p->truncated |= l->n > 0;
+		return;
+	}
+	if (drift_idvec_append(&p->own, l->ids, l->n) == -E2BIG) {
+		/* Bind with what fits, and say so. */
+		size_t room = DRIFT_SET_MAX_ENTRIES - p->own.n;
+
+		push_or_die(&p->own, l->ids, room);
+		p->truncated = true;
+		log_warn("image %s: more than %u files in its layers past the "
+			 "first %u: the set holds the first %u (others are "
+			 "denied in enforce mode)", image ? image : "?",
+			 DRIFT_SET_MAX_ENTRIES, DRIFT_MAX_INCLUDES,
+			 DRIFT_SET_MAX_ENTRIES);
+	}
+}
+
+/*
+ * The parts of an image set for LAYERS (lowerdirs, then host-library
+ * sources): each directory through layer_get() (may scan, dropping
+ * driftd_lock) and its layer set (uploaded once, shared); each
+ * host-library file by identity into the own entries. The
+ * DRIFT_MAX_INCLUDES first distinct layers are included; the identities
+ * of any further layer go into the own entries.
+ */
+static int collect(struct driftd *d, char **layers, size_t n,
+		   const char *image, struct parts *p, char *err, size_t errlen)
+{
+	size_t i, j;
 	int ret;
 
-	*truncated = false;
-	*all_hashed = true;
+	p->truncated = false;
+	p->all_hashed = true;
 	for (i = 0; i < n; i++) {
+		struct layer_set *ls;
 		struct layer *l;
 
 		if (host_file(layers[i])) {	/* a host-library file */
-			ret = add_file(d->cfg.hash, layers[i], iv, err, errlen);
+			ret = add_file(d->cfg.hash, layers[i], &p->own, err,
+				       errlen);
 			if (ret)
 				return ret;
 			continue;
 		}
-		l = get(d, layers[i], err, errlen);
+		l = layer_get(d, layers[i], err, errlen);
 		if (!l)
 			return -EIO;
-		*truncated |= l->truncated;
-		*all_hashed &= l->hashed;
-		if (drift_idvec_append(iv, l->ids, l->n) == -E2BIG) {
-			/* Bind with what fits, and say so. */
-			size_t room = DRIFT_SET_MAX_ENTRIES - iv->n;
-
-			push_or_die(iv, l->ids, room);
-			*truncated = true;
-			log_warn("image %s: more than %u files in its layers: "
-				 "the set holds the first %u (others are denied "
-				 "in enforce mode)", image ? image : "?",
-				 DRIFT_SET_MAX_ENTRIES, DRIFT_SET_MAX_ENTRIES);
-			break;
+		p->truncated |= l->truncated;
+		p->all_hashed &= l->hashed;
+		if (p->nincludes == DRIFT_MAX_INCLUDES) {
+			own_append(p, l, image);
+			continue;
 		}
+		ls = layerset_get(d, l, err, errlen);
+		if (!ls)
+			return -EIO;
+		for (j = 0; j < p->nincludes; j++)
+			if (!strcmp(p->includes[j], ls->name))
+				break;
+		if (j < p->nincludes) {	/* the same layer twice */
+			layerset_put(d, ls->name);
+			continue;
+		}
+		drift_strv_push(&p->includes, &p->nincludes, ls->name);
 	}
 	return 0;
-}
-
-static struct layer *layer_in_memory(struct driftd *d, const char *path,
-				     char *err, size_t errlen)
-{
-	struct stat st;
-	struct layer *l = NULL;
-
-	if (stat(path, &st) == 0)
-		l = layer_find(d, path, &st);
-	if (!l)
-		snprintf(err, errlen, "layer %.200s: no longer in driftd's cache",
-			 path);
-	return l;
 }
 
 int imageset_for_layers(struct driftd *d, char **layers, size_t n,
 			const char *image, char *set, size_t setlen,
 			char *err, size_t errlen)
 {
-	unsigned char md[32];
-	char mdhex[65];
-	EVP_MD_CTX *ctx;
+	struct setname_layer *ids;
+	struct parts p = { .own = DRIFT_IDVEC_INIT };
+	char name[DRIFT_NAME_MAX];
 	struct stat st;
-	struct drift_idvec iv = DRIFT_IDVEC_INIT;
-	struct image_set *s;
-	bool truncated = false, all_hashed = false;
 	double t0 = now_s();
 	size_t i;
 	int ret;
 
 	/* Name: digest of the layers' paths and directory identities. */
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+	ids = calloc(n ? n : 1, sizeof(*ids));
+	if (!ids)
 		abort();
-	/* "e": ELF files without an execute bit are in (map only). */
-	EVP_DigestUpdate(ctx, d->cfg.hash ? "e1h1" : "e1h0", 4);
 	for (i = 0; i < n; i++) {
-		char buf[96];
-
 		if (stat(layers[i], &st) != 0) {
+			ret = -errno;
 			snprintf(err, errlen, "layer %.200s: %s", layers[i],
 				 strerror(errno));
-			EVP_MD_CTX_free(ctx);
-			return -errno;
+			free(ids);
+			return ret;
 		}
-		snprintf(buf, sizeof(buf), "|%llu:%llu:%lld.%ld|",
-			 (unsigned long long)st.st_dev,
-			 (unsigned long long)st.st_ino,
-			 (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
-		EVP_DigestUpdate(ctx, layers[i], strlen(layers[i]) + 1);
-		EVP_DigestUpdate(ctx, buf, strlen(buf));
+		ids[i] = (struct setname_layer){
+			.path = layers[i], .dev = st.st_dev, .ino = st.st_ino,
+			.ctime_sec = st.st_ctim.tv_sec,
+			.ctime_nsec = (uint32_t)st.st_ctim.tv_nsec,
+		};
 	}
-	EVP_DigestFinal_ex(ctx, md, NULL);
-	EVP_MD_CTX_free(ctx);
-	drift_hex(md, 16, mdhex);
-	snprintf(set, setlen, SET_PREFIX_IMAGE "%s", mdhex);
+	setname_image(ids, n, d->cfg.hash, name);
+	free(ids);
+	snprintf(set, setlen, "%s", name);
 
 	if (imageset_find(d, set)) {
 		d->m.set_reuses++;
 		return 0;
 	}
-	ret = collect(d, layers, n, image, layer_get, &iv, &truncated,
-		      &all_hashed, err, errlen);
+	ret = collect(d, layers, n, image, &p, err, errlen);
 	/* Another container of this image was quicker (layer_get waited). */
 	if (!ret && imageset_find(d, set)) {
 		d->m.set_reuses++;
 	} else if (!ret) {
-		ret = upload(d, set, &iv, truncated, image, false, t0, err, errlen);
-		s = ret ? NULL : imageset_find(d, set);
-		if (s && !s->layers) {
-			for (i = 0; i < n; i++)
-				drift_strv_push(&s->layers, &s->nlayers, layers[i]);
-		}
-		if (s && d->cfg.hash && !all_hashed) {
-			s->digests_pending = true;
-			log_info("set %s: no digests yet (copied-up image files "
-				 "are denied until its layers are hashed)", set);
+		ret = upload(d, set, &p.own, p.includes, p.nincludes,
+			     p.truncated, image, t0, err, errlen);
+		if (!ret) {
+			/* the image set holds the layer sets now */
+			drift_strv_free(p.includes, p.nincludes);
+			p.includes = NULL;
+			p.nincludes = 0;
+			if (d->cfg.hash && !p.all_hashed)
+				log_info("set %s: no digests yet (copied-up "
+					 "image files are denied until its "
+					 "layers are hashed)", set);
 		}
 	}
-	drift_idvec_free(&iv);
+	/* reused, or failed: the layer sets this build held go back */
+	parts_release(d, &p);
 	layers_trim(d);
 	return ret;
 }
 
 /*
  * The hasher: layers queued by layer_get() are scanned again with SHA-256
- * (without driftd_lock), their cache entries replaced, and every image
- * set whose layers are then all hashed is uploaded again under its name:
- * the kernel swaps the table atomically, and copied-up files of the image
- * verify from then on (denied before, never allowed).
+ * (without driftd_lock), their cache entries replaced, and the layer's
+ * set is uploaded again under its name: the kernel swaps the table
+ * atomically, every image set that includes it sees the digests at once,
+ * and copied-up files of those images verify from then on (denied before,
+ * never allowed).
  */
 static struct {
 	pthread_cond_t cv;
@@ -635,45 +863,16 @@ size_t imageset_hash_queue(void)
 	return hasher.n;
 }
 
-/* Uploads again, with digests, the sets whose layers are all hashed now. */
-static void sets_with_digests(struct driftd *d, const char *path)
+/* L was just hashed: its layer set, if loaded, gets the digests. */
+static void layer_with_digests(struct driftd *d, const struct layer *l)
 {
-	struct image_set *s;
-	char err[512];
+	char name[DRIFT_NAME_MAX];
+	struct layer_set *ls;
 
-	for (s = d->sets; s; s = s->next) {
-		struct drift_idvec iv = DRIFT_IDVEC_INIT;
-		bool truncated, all_hashed, uses = false;
-		size_t i;
-		int ret;
-
-		if (!s->digests_pending)
-			continue;
-		for (i = 0; i < s->nlayers && !uses; i++)
-			uses = !strcmp(s->layers[i], path);
-		if (!uses)
-			continue;
-		ret = collect(d, s->layers, s->nlayers, s->image,
-			      layer_in_memory, &iv, &truncated, &all_hashed,
-			      err, sizeof(err));
-		if (!ret && all_hashed) {
-			ret = upload(d, s->name, &iv, truncated, s->image,
-				     true, now_s(), err, sizeof(err));
-			if (!ret) {
-				s->digests_pending = false;
-				d->m.digest_uploads++;
-				log_info("set %s: digests added", s->name);
-			}
-		}
-		if (ret) {
-			/* e.g. sealed: copied-up files stay denied */
-			d->m.digest_upload_errors++;
-			s->digests_pending = false;
-			log_warn("set %s: digests not added (%s): copied-up image "
-				 "files stay denied", s->name, err);
-		}
-		drift_idvec_free(&iv);
-	}
+	layer_set_name(true, l, name);
+	ls = layerset_find(d, name);
+	if (ls)
+		layerset_digests(d, ls, l);
 }
 
 static void *hasher_main(void *arg)
@@ -725,7 +924,7 @@ static void *hasher_main(void *arg)
 			l->hashed = true;
 			iv = (struct drift_idvec)DRIFT_IDVEC_INIT;
 			d->m.layer_hashes++;
-			sets_with_digests(d, path);
+			layer_with_digests(d, l);
 		}
 		drift_idvec_free(&iv);
 		free(path);
@@ -797,7 +996,7 @@ int imageset_for_root(struct driftd *d, const char *root, char **extra,
 		drift_idvec_free(&iv);
 		return 0;
 	}
-	ret = upload(d, set, &iv, truncated, image, false, t0, err, errlen);
+	ret = upload(d, set, &iv, NULL, 0, truncated, image, t0, err, errlen);
 	drift_idvec_free(&iv);
 	return ret;
 }

@@ -28,6 +28,8 @@ struct rset {
 	char name[DRIFT_NAME_MAX];
 	struct drift_file_id *ids;
 	size_t n;
+	char **includes;		/* sets it includes, in order */
+	size_t nincludes;
 };
 
 struct rexc {
@@ -323,6 +325,22 @@ fail:
 	return nlerr_to_errno(ret);
 }
 
+static void strs_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void rset_free(struct rset *s)
+{
+	free(s->ids);
+	strs_free(s->includes, s->nincludes);
+	free(s);
+}
+
 static void rbind_free(struct rbind *b)
 {
 	struct rexc *e, *en;
@@ -355,8 +373,7 @@ void dk_close(struct dk *k)
 	pthread_mutex_unlock(&dk_all_mu);
 	for (s = k->sets; s; s = sn) {
 		sn = s->next;
-		free(s->ids);
-		free(s);
+		rset_free(s);
 	}
 	for (b = k->binds; b; b = bn) {
 		bn = b->next;
@@ -391,29 +408,47 @@ static struct rbind **rbind_find(struct dk *k, uint64_t cgid)
 
 /* Out of memory only costs the replay of this item: logged, not fatal. */
 static void log_set(struct dk *k, const char *name,
-		    const struct drift_file_id *ids, size_t n)
+		    const struct drift_file_id *ids, size_t n,
+		    const char *const *includes, size_t nincludes)
 {
 	struct rset **pp = rset_find(k, name), *s = *pp;
 	struct drift_file_id *copy = malloc((n ? n : 1) * sizeof(*ids));
+	char **inc = calloc(nincludes ? nincludes : 1, sizeof(*inc));
+	size_t i;
 
-	if (!copy) {
+	for (i = 0; inc && i < nincludes; i++) {
+		inc[i] = strdup(includes[i]);
+		if (!inc[i]) {
+			strs_free(inc, i);
+			inc = NULL;
+		}
+	}
+	if (!copy || !inc) {
+		free(copy);
+		if (inc)
+			strs_free(inc, nincludes);
 		log_warn("set %s will not be restored after a module reload: out of memory",
 			 name);
 		return;
 	}
-	memcpy(copy, ids, n * sizeof(*ids));
+	if (n)
+		memcpy(copy, ids, n * sizeof(*ids));
 	if (!s) {
 		s = calloc(1, sizeof(*s));
 		if (!s) {
 			free(copy);
+			strs_free(inc, nincludes);
 			return;
 		}
 		snprintf(s->name, sizeof(s->name), "%s", name);
 		*pp = s;
 	}
 	free(s->ids);
+	strs_free(s->includes, s->nincludes);
 	s->ids = copy;
 	s->n = n;
+	s->includes = inc;
+	s->nincludes = nincludes;
 }
 
 static void unlog_set(struct dk *k, const char *name)
@@ -422,8 +457,7 @@ static void unlog_set(struct dk *k, const char *name)
 
 	if (s) {
 		*pp = s->next;
-		free(s->ids);
-		free(s);
+		rset_free(s);
 	}
 }
 
@@ -510,9 +544,15 @@ static int bind_raw(struct dk *k, uint64_t cgid, const char *set, int mode,
 static int exception_raw(struct dk *k, uint64_t cgid, const char *prefix);
 static int upload_raw(struct dk *k, const char *name,
 		      const struct drift_file_id *ids, size_t n,
+		      const char *const *includes, size_t nincludes,
 		      uint32_t *count);
 
-/* Everything this dk had done, into a fresh module. */
+/*
+ * Everything this dk had done, into a fresh module: sets that include
+ * nothing first (driftd's layer sets), then the sets that include them
+ * (image sets: SET_COMMIT needs the included sets to exist; one that
+ * cannot be restored fails its binding, which is logged), then bindings.
+ */
 static void replay(struct dk *k)
 {
 	struct dk_reload_info info = { 0 };
@@ -520,16 +560,23 @@ static void replay(struct dk *k)
 	struct rset *s;
 	struct rexc *e;
 	double now;
-	int ret;
+	int ret, pass;
 
 	k->replaying = true;
-	for (s = k->sets; s; s = s->next) {
-		ret = upload_raw(k, s->name, s->ids, s->n, NULL);
-		if (ret) {
-			log_err("module reload: set %s: %s", s->name, k->errmsg);
-			info.failed++;
-		} else {
-			info.sets++;
+	for (pass = 0; pass < 2; pass++) {
+		for (s = k->sets; s; s = s->next) {
+			if ((s->nincludes > 0) != (pass == 1))
+				continue;
+			ret = upload_raw(k, s->name, s->ids, s->n,
+					 (const char *const *)s->includes,
+					 s->nincludes, NULL);
+			if (ret) {
+				log_err("module reload: set %s: %s", s->name,
+					k->errmsg);
+				info.failed++;
+			} else {
+				info.sets++;
+			}
 		}
 	}
 	for (pp = &k->binds; (b = *pp);) {
@@ -714,8 +761,31 @@ static struct nl_msg *set_msg(struct dk *k, uint8_t cmd, const char *name)
 	return m;
 }
 
+/* SET_COMMIT of NAME, with DRIFT_A_SET_INCLUDES when there are includes. */
+static struct nl_msg *commit_msg(struct dk *k, const char *name,
+				 const char *const *includes, size_t nincludes)
+{
+	struct nl_msg *m = set_msg(k, DRIFT_CMD_SET_COMMIT, name);
+	struct nlattr *nest;
+	size_t i;
+
+	if (!m || !nincludes)
+		return m;
+	nest = nla_nest_start(m, DRIFT_A_SET_INCLUDES);
+	for (i = 0; nest && i < nincludes; i++)
+		if (nla_put_string(m, DRIFT_A_SET_NAME, includes[i]) < 0)
+			nest = NULL;
+	if (!nest) {
+		nlmsg_free(m);
+		return NULL;
+	}
+	nla_nest_end(m, nest);
+	return m;
+}
+
 static int upload_raw(struct dk *k, const char *name,
 		      const struct drift_file_id *ids, size_t n,
+		      const char *const *includes, size_t nincludes,
 		      uint32_t *count)
 {
 	struct nl_msg *m;
@@ -723,8 +793,12 @@ static int upload_raw(struct dk *k, const char *name,
 	int ret;
 	char saved[sizeof(k->errmsg)];
 
-	if (n > DRIFT_SET_MAX_ENTRIES)
+	if (n > DRIFT_SET_MAX_ENTRIES || nincludes > DRIFT_MAX_INCLUDES) {
+		snprintf(k->errmsg, sizeof(k->errmsg), "%s",
+			 n > DRIFT_SET_MAX_ENTRIES ? "too many entries for a set" :
+			 "too many included sets");
 		return -E2BIG;
+	}
 	m = set_msg(k, DRIFT_CMD_SET_BEGIN, name);
 	if (m && nla_put_u32(m, DRIFT_A_SET_SIZE_HINT, (uint32_t)n) < 0) {
 		nlmsg_free(m);
@@ -746,7 +820,8 @@ static int upload_raw(struct dk *k, const char *name,
 		if (ret)
 			goto abort;
 	}
-	ret = dk_xfer(k, set_msg(k, DRIFT_CMD_SET_COMMIT, name), commit_cb, count);
+	ret = dk_xfer(k, commit_msg(k, name, includes, nincludes), commit_cb,
+		      count);
 	if (ret)
 		goto abort;
 	return 0;
@@ -758,14 +833,16 @@ abort:
 }
 
 int dk_set_upload(struct dk *k, const char *name,
-		  const struct drift_file_id *ids, size_t n, uint32_t *count)
+		  const struct drift_file_id *ids, size_t n,
+		  const char *const *includes, size_t nincludes,
+		  uint32_t *count)
 {
 	int ret;
 
 	dk_lock(k);
-	ret = upload_raw(k, name, ids, n, count);
+	ret = upload_raw(k, name, ids, n, includes, nincludes, count);
 	if (!ret)
-		log_set(k, name, ids, n);
+		log_set(k, name, ids, n, includes, nincludes);
 	return dk_unlock(k, ret);
 }
 
@@ -789,18 +866,44 @@ struct dump_ctx {
 static int set_cb(struct nl_msg *msg, void *arg)
 {
 	struct dump_ctx *d = arg;
-	struct nlattr *tb[DRIFT_A_MAX + 1];
+	struct nlattr *tb[DRIFT_A_MAX + 1], *a;
 	struct dk_set_info si;
+	char (*inc)[DRIFT_NAME_MAX] = NULL;
+	const char **incp = NULL;
+	size_t n = 0;
+	int rem;
 
 	if (parse_attrs(msg, tb) < 0)
 		return NL_SKIP;
 	memset(&si, 0, sizeof(si));
 	copy_str(si.name, sizeof(si.name), tb[DRIFT_A_SET_NAME]);
 	si.entries = get_u32(tb[DRIFT_A_SET_ENTRY_COUNT]);
+	si.has_own = tb[DRIFT_A_SET_OWN_COUNT] != NULL;
+	si.own = si.has_own ? get_u32(tb[DRIFT_A_SET_OWN_COUNT]) : si.entries;
 	si.refs = get_u32(tb[DRIFT_A_SET_REFS]);
 	si.memory = get_u64(tb[DRIFT_A_MEMORY]);
 	si.loaded_ns = get_u64(tb[DRIFT_A_SET_LOADED_NS]);
+	if (tb[DRIFT_A_SET_INCLUDES]) {
+		nla_for_each_nested(a, tb[DRIFT_A_SET_INCLUDES], rem)
+			n++;
+		inc = calloc(n ? n : 1, sizeof(*inc));
+		incp = calloc(n ? n : 1, sizeof(*incp));
+		if (!inc || !incp)
+			abort();	/* as driftd does on no memory */
+		n = 0;
+		nla_for_each_nested(a, tb[DRIFT_A_SET_INCLUDES], rem) {
+			if (nla_type(a) != DRIFT_A_SET_NAME)
+				continue;
+			copy_str(inc[n], sizeof(inc[n]), a);
+			incp[n] = inc[n];
+			n++;
+		}
+		si.includes = incp;
+		si.nincludes = n;
+	}
 	d->set_fn(&si, d->arg);
+	free(inc);
+	free(incp);
 	return NL_OK;
 }
 

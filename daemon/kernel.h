@@ -27,8 +27,16 @@ struct dk_status {
 
 struct dk_set_info {
 	char name[DRIFT_NAME_MAX];
-	uint32_t entries, refs;
+	uint32_t entries, refs;		/* entries: own + included */
+	uint32_t own;			/* entries loaded into the set itself */
+	bool has_own;			/* the module reported it */
 	uint64_t memory, loaded_ns;
+	/*
+	 * The sets it includes (DRIFT_A_SET_INCLUDES), in order. Valid only
+	 * during the dk_sets() callback: copy what must outlive it.
+	 */
+	const char *const *includes;
+	size_t nincludes;
 };
 
 struct dk_binding_info {
@@ -60,8 +68,17 @@ void dk_close(struct dk *k);
 const char *dk_errmsg(const struct dk *k);
 
 int dk_status(struct dk *k, struct dk_status *st);
+/*
+ * SET_BEGIN, SET_ADD x N, SET_COMMIT of NAME with IDS (n may be 0) and,
+ * when nincludes > 0, DRIFT_A_SET_INCLUDES = INCLUDES (names of sets that
+ * exist and include nothing, at most DRIFT_MAX_INCLUDES). *count: entries
+ * the set allows (own + included). Remembered for a module reload, where
+ * sets that include nothing are uploaded before those that do.
+ */
 int dk_set_upload(struct dk *k, const char *name,
-		  const struct drift_file_id *ids, size_t n, uint32_t *count);
+		  const struct drift_file_id *ids, size_t n,
+		  const char *const *includes, size_t nincludes,
+		  uint32_t *count);
 int dk_set_del(struct dk *k, const char *name);
 int dk_sets(struct dk *k, void (*fn)(const struct dk_set_info *, void *),
 	    void *arg);

@@ -63,10 +63,17 @@ static void ks_binding(const struct dk_binding_info *b, void *arg)
 static void ks_set(const struct dk_set_info *s, void *arg)
 {
 	json_object *a = arg, *o = json_object_new_object();
+	json_object *inc = json_object_new_array();
+	size_t i;
 
 	json_object_object_add(o, "name", json_object_new_string(s->name));
 	json_object_object_add(o, "entries", json_object_new_uint64(s->entries));
+	json_object_object_add(o, "own_entries", json_object_new_uint64(s->own));
 	json_object_object_add(o, "refs", json_object_new_uint64(s->refs));
+	json_object_object_add(o, "memory", json_object_new_uint64(s->memory));
+	for (i = 0; i < s->nincludes; i++)
+		json_object_array_add(inc, json_object_new_string(s->includes[i]));
+	json_object_object_add(o, "includes", inc);
 	json_object_array_add(a, o);
 }
 
@@ -388,21 +395,7 @@ int main(int argc, char **argv)
 		d.recent = c->next;
 		container_free(c);
 	}
-	while (d.sets) {
-		struct image_set *s = d.sets;
-
-		d.sets = s->next;
-		free(s->image);
-		free(s);
-	}
-	while (d.layers) {
-		struct layer *l = d.layers;
-
-		d.layers = l->next;
-		free(l->path);
-		free(l->ids);
-		free(l);
-	}
+	imageset_free_all(&d);
 	close(sfd);
 	close(d.hook_fd);
 	dk_events_close(d.ev);

@@ -196,8 +196,11 @@ static void collect_set(const struct dk_set_info *s, void *arg)
 {
 	struct setrow *r = vec_push(arg);
 
-	if (r)
+	if (r) {
 		r->s = *s;
+		r->s.includes = NULL;	/* valid during the callback only */
+		r->s.nincludes = 0;
+	}
 }
 
 static int cmp_row(const void *a, const void *b)
@@ -266,6 +269,38 @@ static void scalar(struct drift_buf *o, const char *name, const char *type,
 {
 	head(o, name, type, help);
 	drift_buf_printf(o, "%s %llu\n", name, (unsigned long long)v);
+}
+
+enum set_value { SV_ENTRIES, SV_OWN, SV_REFS, SV_MEMORY };
+
+static uint64_t set_value(const struct dk_set_info *s, enum set_value v)
+{
+	switch (v) {
+	case SV_ENTRIES: return s->entries;
+	case SV_OWN: return s->own;
+	case SV_REFS: return s->refs;
+	default: return s->memory;
+	}
+}
+
+/* A gauge per set of this scrape, labelled with the set (and its image). */
+static void set_gauge(struct drift_buf *o, const struct vec *sets,
+		      const char *name, const char *help, enum set_value v,
+		      bool image)
+{
+	size_t i;
+
+	head(o, name, "gauge", help);
+	for (i = 0; i < sets->n; i++) {
+		const struct setrow *s = (const struct setrow *)sets->v + i;
+
+		drift_buf_printf(o, "%s{", name);
+		label(o, "set", s->s.name, false);
+		if (image)
+			label(o, "image", s->image, true);
+		drift_buf_printf(o, "} %llu\n",
+				 (unsigned long long)set_value(&s->s, v));
+	}
 }
 
 static bool gone_since(uint64_t cgid)
@@ -384,7 +419,7 @@ static void render(struct drift_buf *o)
 	struct dk_status st;
 	struct workload *w;
 	bool up, per_ct;
-	size_t i, j, ncontainers = 0, nw = 0, hash_queue;
+	size_t i, j, ncontainers = 0, nw = 0, hash_queue, nlayer_sets = 0;
 	unsigned bmodes[DRIFT_MODE_MAX + 1] = { 0 };
 
 	/* The kernel first, through this thread's own socket. */
@@ -402,6 +437,8 @@ static void render(struct drift_buf *o)
 	per_ct = d->cfg.metrics_per_container;
 	for (struct container *c = d->containers; c; c = c->next)
 		ncontainers++;
+	for (struct layer_set *ls = d->layer_sets; ls; ls = ls->next)
+		nlayer_sets++;
 	for (i = 0; i < rows.n; i++) {
 		struct row *r = (struct row *)rows.v + i;
 		struct container *c = container_find_cgroup(d, r->b.cgroup_id);
@@ -513,31 +550,19 @@ static void render(struct drift_buf *o)
 		for (i = 0; i <= DRIFT_MODE_MAX; i++)
 			drift_buf_printf(o, "drift_bindings{mode=\"%s\"} %u\n",
 					 drift_mode_name((unsigned)i), bmodes[i]);
-		head(o, "drift_set_entries", "gauge", "Entries of each set (one set per image).");
-		for (i = 0; i < sets.n; i++) {
-			struct setrow *s = (struct setrow *)sets.v + i;
+		static const struct {
+			const char *name, *help;
+			enum set_value v;
+			bool image;
+		} g[] = {
+			{ "drift_set_entries", "Entries each set allows: its own and those of the sets it includes (an image set includes its layers' sets).", SV_ENTRIES, true },
+			{ "drift_set_own_entries", "Entries loaded into each set itself (a layer set's are shared by the image sets that include it).", SV_OWN, false },
+			{ "drift_set_bindings", "References to each set: bindings, the default set, and sets that include it.", SV_REFS, false },
+			{ "drift_set_memory_bytes", "Kernel memory of each set: its own entries and structures.", SV_MEMORY, false },
+		};
 
-			drift_buf_puts(o, "drift_set_entries{");
-			label(o, "set", s->s.name, false);
-			label(o, "image", s->image, true);
-			drift_buf_printf(o, "} %u\n", s->s.entries);
-		}
-		head(o, "drift_set_bindings", "gauge", "Bindings using each set.");
-		for (i = 0; i < sets.n; i++) {
-			struct setrow *s = (struct setrow *)sets.v + i;
-
-			drift_buf_puts(o, "drift_set_bindings{");
-			label(o, "set", s->s.name, false);
-			drift_buf_printf(o, "} %u\n", s->s.refs);
-		}
-		head(o, "drift_set_memory_bytes", "gauge", "Kernel memory of each set.");
-		for (i = 0; i < sets.n; i++) {
-			struct setrow *s = (struct setrow *)sets.v + i;
-
-			drift_buf_puts(o, "drift_set_memory_bytes{");
-			label(o, "set", s->s.name, false);
-			drift_buf_printf(o, "} %llu\n", (unsigned long long)s->s.memory);
-		}
+		for (i = 0; i < sizeof(g) / sizeof(g[0]); i++)
+			set_gauge(o, &sets, g[i].name, g[i].help, g[i].v, g[i].image);
 	}
 
 	/* Per workload (bounded): counters include containers gone since.
@@ -650,35 +675,52 @@ daemon:
 			 "drift_hook_latency_seconds_count %llu\n",
 			 (unsigned long long)m.hook_latency_count, m.hook_latency_sum,
 			 (unsigned long long)m.hook_latency_count);
-	scalar(o, "drift_layer_scans_total", "counter",
-	       "Image layers scanned for executables.", m.layer_scans);
-	scalar(o, "drift_layer_hashes_total", "counter",
-	       "Image layers hashed (SHA-256 of each file) after their scan.",
-	       m.layer_hashes);
-	scalar(o, "drift_layer_hash_queue", "gauge",
-	       "Image layers scanned and waiting to be hashed.", hash_queue);
-	scalar(o, "drift_set_digest_uploads_total", "counter",
-	       "Image sets uploaded again once their layers were hashed.",
-	       m.digest_uploads);
-	scalar(o, "drift_set_digest_upload_errors_total", "counter",
-	       "Image sets whose digests could not be added (copied-up files stay denied).",
-	       m.digest_upload_errors);
-	scalar(o, "drift_layer_cache_hits_total", "counter",
-	       "Image layers found in driftd's layer cache.", m.layer_cache_hits);
-	scalar(o, "drift_set_uploads_total", "counter",
-	       "Sets built and loaded into the module.", m.set_uploads);
-	scalar(o, "drift_set_reuses_total", "counter",
-	       "Containers bound to a set already loaded.", m.set_reuses);
+	/* Allowlist building, hashing, binding: driftd's own counters. */
+	const struct {
+		const char *name, *type, *help;
+		uint64_t v;
+	} own[] = {
+		{ "drift_layer_scans_total", "counter",
+		  "Image layers scanned for executables.", m.layer_scans },
+		{ "drift_layer_hashes_total", "counter",
+		  "Image layers hashed (SHA-256 of each file) after their scan.",
+		  m.layer_hashes },
+		{ "drift_layer_hash_queue", "gauge",
+		  "Image layers scanned and waiting to be hashed.", hash_queue },
+		{ "drift_set_digest_uploads_total", "counter",
+		  "Layer sets uploaded again with digests once their layer was hashed.",
+		  m.digest_uploads },
+		{ "drift_set_digest_upload_errors_total", "counter",
+		  "Layer sets whose digests could not be added (copied-up files stay denied).",
+		  m.digest_upload_errors },
+		{ "drift_layer_cache_hits_total", "counter",
+		  "Image layers found in driftd's layer cache.", m.layer_cache_hits },
+		{ "drift_set_uploads_total", "counter",
+		  "Image and root snapshot sets built and loaded into the module.",
+		  m.set_uploads },
+		{ "drift_set_reuses_total", "counter",
+		  "Containers bound to an image set already loaded.", m.set_reuses },
+		{ "drift_layer_set_uploads_total", "counter",
+		  "Layer sets loaded into the module (each layer once, shared by its images).",
+		  m.layer_set_uploads },
+		{ "drift_layer_set_reuses_total", "counter",
+		  "New image sets that included a layer set already loaded.",
+		  m.layer_set_reuses },
+		{ "drift_layer_sets", "gauge",
+		  "Layer sets driftd holds in the module.", nlayer_sets },
+		{ "drift_bind_errors_total", "counter",
+		  "Containers driftd failed to bind.", m.bind_errors },
+		{ "drift_unbinds_total", "counter",
+		  "Containers unbound after they went away.", m.unbinds },
+		{ "drift_unprotected_starts_total", "counter",
+		  "Containers the hook let start while driftd could not answer (fail-open).",
+		  m.unprotected_starts },
+	};
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		scalar(o, own[i].name, own[i].type, own[i].help, own[i].v);
 	head(o, "drift_set_build_seconds_total", "counter",
 	     "Time spent building and loading sets.");
 	drift_buf_printf(o, "drift_set_build_seconds_total %.6f\n", m.set_build_seconds);
-	scalar(o, "drift_bind_errors_total", "counter",
-	       "Containers driftd failed to bind.", m.bind_errors);
-	scalar(o, "drift_unbinds_total", "counter",
-	       "Containers unbound after they went away.", m.unbinds);
-	scalar(o, "drift_unprotected_starts_total", "counter",
-	       "Containers the hook let start while driftd could not answer (fail-open).",
-	       m.unprotected_starts);
 	free(ws);
 	free(rows.v);
 	free(sets.v);

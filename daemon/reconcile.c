@@ -25,6 +25,7 @@
 #include "hookproto.h"
 #include "log.h"
 #include "mountinfo.h"
+#include "util.h"
 
 struct kstate {
 	struct dk_binding_info *b;
@@ -43,14 +44,32 @@ static void add_binding(const struct dk_binding_info *b, void *arg)
 	ks->b[ks->nb++] = *b;
 }
 
+/* Keeps the set, and a copy of its includes (valid in the callback only). */
 static void add_set(const struct dk_set_info *s, void *arg)
 {
 	struct kstate *ks = arg;
+	char **inc = NULL;
+	size_t i, n = 0;
 
 	ks->s = realloc(ks->s, (ks->ns + 1) * sizeof(*ks->s));
 	if (!ks->s)
 		abort();
-	ks->s[ks->ns++] = *s;
+	for (i = 0; i < s->nincludes; i++)
+		drift_strv_push(&inc, &n, s->includes[i]);
+	ks->s[ks->ns] = *s;
+	ks->s[ks->ns].includes = (const char *const *)inc;
+	ks->s[ks->ns].nincludes = n;
+	ks->ns++;
+}
+
+static void kstate_free(struct kstate *ks)
+{
+	size_t i;
+
+	for (i = 0; i < ks->ns; i++)
+		drift_strv_free((char **)ks->s[i].includes, ks->s[i].nincludes);
+	free(ks->s);
+	free(ks->b);
 }
 
 static struct dk_binding_info *kbinding(struct kstate *ks, uint64_t cgid)
@@ -73,11 +92,6 @@ static struct dk_set_info *kset(struct kstate *ks, const char *name)
 	return NULL;
 }
 
-static bool our_set(const char *name)
-{
-	return !strncmp(name, SET_PREFIX_IMAGE, strlen(SET_PREFIX_IMAGE)) ||
-	       !strncmp(name, SET_PREFIX_ROOT, strlen(SET_PREFIX_ROOT));
-}
 
 static bool cgroup_alive(const struct container *c)
 {
@@ -107,7 +121,7 @@ static int rebuild_set(struct driftd *d, struct container *c, struct kstate *ks)
 	int ret;
 
 	if (s || imageset_find(d, c->set)) {
-		imageset_adopt(d, c->set, s ? s->entries : 0);
+		imageset_adopt(d, c->set, s);
 		return 0;
 	}
 	if (c->nlayers == 0)
@@ -371,7 +385,7 @@ int reconcile_startup(struct driftd *d)
 	struct image_set *s;
 	char err[512];
 	size_t i;
-	int ret, n;
+	int ret, n, pass;
 
 	n = containers_load(d);
 	if (n < 0)
@@ -408,7 +422,7 @@ int reconcile_startup(struct driftd *d)
 			if (strcmp(b->set, c->set))
 				snprintf(c->set, sizeof(c->set), "%s", b->set);
 			si = kset(&ks, c->set);
-			imageset_adopt(d, c->set, si ? si->entries : 0)->users++;
+			imageset_adopt(d, c->set, si)->users++;
 			log_info("container %s (%s): binding adopted (set %s, mode %s)",
 				 c->id, c->name ? c->name : "-", c->set,
 				 config_mode_name(c->mode));
@@ -434,7 +448,7 @@ int reconcile_startup(struct driftd *d)
 		next = c->next;
 		if (!c->stale)
 			continue;
-		imageset_adopt(d, c->set, 0)->users++;
+		imageset_adopt(d, c->set, kset(&ks, c->set))->users++;
 		container_remove(d, c, cgroup_alive(c) ? "could not be bound again"
 						       : "cgroup gone while driftd was down");
 	}
@@ -444,7 +458,7 @@ int reconcile_startup(struct driftd *d)
 		struct dk_binding_info *b = &ks.b[i];
 		char path[PATH_MAX];
 
-		if (!our_set(b->set) || container_find_event(d, NULL, b->cgroup_id))
+		if (!setname_ours(b->set) || container_find_event(d, NULL, b->cgroup_id))
 			continue;	/* ours, or just removed above */
 		if (cgroup_path_of_id(b->cgroup_id, path, sizeof(path)) != 0) {
 			log_info("binding %s (cgroup id %llu): cgroup gone, unbinding",
@@ -471,29 +485,39 @@ int reconcile_startup(struct driftd *d)
 		c->created = time(NULL);
 		struct dk_set_info *si = kset(&ks, c->set);
 
-		imageset_adopt(d, c->set, si ? si->entries : 0)->users++;
+		imageset_adopt(d, c->set, si)->users++;
 		container_link(d, c);
 		container_save(d, c);
 		log_info("binding %s (cgroup %s) adopted without a record", c->id, path);
 	}
 
-	/* Our sets nothing uses any more. */
-	for (i = 0; i < ks.ns; i++) {
-		if (!our_set(ks.s[i].name))
-			continue;
-		s = imageset_find(d, ks.s[i].name);
-		if (s && s->users)
-			continue;
-		if (dk_set_del(d->k, ks.s[i].name) == 0)
-			log_info("set %s deleted (unused)", ks.s[i].name);
+	/*
+	 * Our sets nothing uses any more: image and root sets first, then the
+	 * layer sets no image set includes (the kernel refuses to delete an
+	 * included set).
+	 */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < ks.ns; i++) {
+			const char *name = ks.s[i].name;
+			struct layer_set *ls;
+
+			if (!setname_ours(name) ||
+			    setname_is_layer(name) != (pass == 1))
+				continue;
+			s = pass ? NULL : imageset_find(d, name);
+			ls = pass ? layerset_find(d, name) : NULL;
+			if ((s && s->users) || (ls && ls->users))
+				continue;
+			if (dk_set_del(d->k, name) == 0)
+				log_info("set %s deleted (unused)", name);
+		}
 	}
 	process_unprotected(d);
 	if (d->cfg.discover)
 		discover(d, &ks);
 	ret = 0;
 out:
-	free(ks.b);
-	free(ks.s);
+	kstate_free(&ks);
 	return ret;
 }
 

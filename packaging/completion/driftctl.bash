@@ -37,7 +37,7 @@ _driftctl()
 
 	case $prev in
 	--mode|--lib-mode|--lib) COMPREPLY=($(compgen -W "off audit enforce" -- "$cur")); return ;;
-	--set) COMPREPLY=($(compgen -W "$(_driftctl_sets)" -- "$cur")); return ;;
+	--set|--include) COMPREPLY=($(compgen -W "$(_driftctl_sets)" -- "$cur")); return ;;
 	--from-list|--file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--from-dir|--path) COMPREPLY=($(compgen -d -- "$cur")); return ;;
 	--name|--count|--timeout|--event-rate|--event-burst) return ;;
@@ -56,7 +56,7 @@ _driftctl()
 			COMPREPLY=($(compgen -W "$(_driftctl_sets)" -- "$cur"))
 		elif [[ $sub == load && $nargs -ge 2 ]]; then
 			if [[ $cur == -* ]]; then
-				COMPREPLY=($(compgen -W "--no-hash --xdev --one-file-system --from-list --from-dir" -- "$cur"))
+				COMPREPLY=($(compgen -W "--no-hash --xdev --one-file-system --from-list --from-dir --include" -- "$cur"))
 			else
 				COMPREPLY=($(compgen -f -- "$cur"))
 			fi

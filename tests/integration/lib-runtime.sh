@@ -10,7 +10,8 @@
 #                           the payload script is $RT_PAYLOAD (see below)
 #   rt_events FILTER..      count event lines whose fields match K=V
 #   rt_bindings             number of bindings in the kernel
-#   rt_sets                 number of sets in the kernel
+#   rt_sets [PREFIX]        number of sets in the kernel (whose name starts
+#                           with PREFIX: drift-img-, drift-layer-, ...)
 #
 # The container payload ($RT_PAYLOAD, run by the image's /bin/sh) tries,
 # in order: an image binary; a binary written into the container
@@ -259,7 +260,10 @@ rt_metrics() { busybox wget -q -O - http://127.0.0.1:9477/metrics; }
 # daemon itself is stopped).
 rt_kstate() { timeout 20 "$DRIFTD" --kernel-state || fail "driftd --kernel-state failed or hung"; }
 rt_bindings() { rt_kstate | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["bindings"]))'; }
-rt_sets() { rt_kstate | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["sets"]))'; }
+rt_sets() {
+	rt_kstate | python3 -c 'import json,sys
+print(len([s for s in json.load(sys.stdin)["sets"] if s["name"].startswith(sys.argv[1])]))' "${1:-}"
+}
 # rt_binding_mode CONTAINER_ID: mode of the kernel binding named so, or "none".
 rt_binding_mode() {
 	rt_kstate | python3 -c 'import json,sys

@@ -1,7 +1,8 @@
 #!/bin/bash
 # A module reload under a running driftd (unlock, rmmod, insmod: what a KMM
 # upgrade does). driftd notices the family going away (nlctrl DELFAMILY)
-# and coming back, uploads its sets and binds its live containers again
+# and coming back, uploads its sets (the layer sets before the image sets
+# that include them) and binds its live containers again
 # with their roots and exceptions within seconds, joins the new events
 # group (events resume), logs the gap and emits a module_reloaded notice.
 . "$(dirname "$0")/lib-runtime.sh"
@@ -70,11 +71,19 @@ t1=$(date +%s.%N)
 [ "$(rt_binding_mode A)" = enforce ] || fail "A not bound again after the reload: $(rt_kstate)"
 log "A bound again $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s after insmod"
 [ "$(rt_sets)" = "$sets" ] || fail "sets after the reload: $(rt_sets), before $sets"
+[ "$(rt_sets drift-layer-)" = 1 ] || fail "the layer set was not restored: $(rt_kstate)"
+"$DRIFTCTL" --json sets | python3 -c 'import json,sys
+s = {x["name"]: x for x in json.load(sys.stdin)["sets"]}
+img = [n for n in s if n.startswith("drift-img-")]
+assert len(img) == 1 and len(s[img[0]]["includes"]) == 1, s
+assert s[img[0]]["includes"][0] in s and s[img[0]]["entries"] > 0, s' ||
+	fail "the image set does not include its layer set again: $("$DRIFTCTL" sets)"
 [ "$(try_in A)" = "denied ran" ] || fail "A after the reload: $(try_in A)"
 rt_wait_events 2 container_id=A action=deny
 log "ok: enforced again, exception kept, events resumed"
 grep -q "drift kernel module went away" "$DLOG" || fail "driftd did not log the module going away"
-grep -Eq "drift kernel module reloaded: 1 sets and 1 bindings restored \(0 failed\); enforcement was gone for [0-9.]+ s" "$DLOG" ||
+# the image's layer set, then the image set that includes it, then A
+grep -Eq "drift kernel module reloaded: 2 sets and 1 bindings restored \(0 failed\); enforcement was gone for [0-9.]+ s" "$DLOG" ||
 	fail "driftd did not log the restore"
 rt_wait_events 1 kind=module_reloaded
 log "ok: $(grep -o 'enforcement was gone for [0-9.]* s' "$DLOG")"

@@ -86,9 +86,13 @@ sleep 0.5
 log "one image set shared by every container of the image"
 rt_wait_bindings 1
 [ "$(grep -c 'set drift-img-.* loaded' "$DLOG")" = 1 ] || fail "the image set was loaded more than once"
-[ "$(rt_sets)" = 1 ] || fail "expected one set: $(rt_kstate)"
+# one image set (what containers are bound to), including one layer set
+[ "$(rt_sets drift-img-)" = 1 ] || fail "expected one image set: $(rt_kstate)"
+[ "$(rt_sets drift-layer-)" = 1 ] || fail "expected one layer set: $(rt_kstate)"
+[ "$(rt_sets)" = 2 ] || fail "expected two sets: $(rt_kstate)"
 m=$(rt_metrics)
-echo "$m" | grep -E '^drift_(layer_scans|set_reuses|set_uploads)_total'
+echo "$m" | grep -E '^drift_(layer_scans|set_reuses|set_uploads|layer_set_uploads)_total'
+grep -q '^drift_layer_set_uploads_total 1$' <<<"$m" || fail "the layer set was loaded more than once"
 grep -q '^drift_layer_scans_total 1$' <<<"$m" || fail "the layer was scanned more than once"
 grep -q '^drift_set_reuses_total [3-9]' <<<"$m" || fail "the set was not reused"
 grep -q '^drift_workload_execs_total{namespace="",workload="localhost/bb",result="denied"} [1-9]' <<<"$m" || fail "no per-workload metrics"

@@ -11,8 +11,9 @@
 #     after the identity scan, before its layer is hashed (COLD_BIG sparse
 #     executables of COLD_MB MiB make the hashing last). Until the image's
 #     set carries digests, a copied-up image file (chmod) is denied, never
-#     allowed; once driftd has added them ("set ...: digests added", the
-#     kernel's table swapped), the same file runs.
+#     allowed; once driftd has added them to the layer's set ("set
+#     drift-layer-...: digests added", the kernel's table swapped; the image
+#     set that includes it is not uploaded again), the same file runs.
 # The warm hook's latency is a benchmark figure (make bench), not a timed
 # assertion here: the test checks the order of the answers.
 . "$(dirname "$0")/lib-runtime.sh"
@@ -88,8 +89,14 @@ n=$(crun exec cold1 /bin/sh -c 'cp /bin/big1 /tmp/b; /tmp/b' 2>&1 || true)
 case $n in *"ermission denied"*) ;; *) fail "cold1: a copied file: $n (want Permission denied)" ;; esac
 
 # 2. before the digests: a copied-up image file is denied
-set=$(rt_kstate | python3 -c 'import json,sys
+img=$(rt_kstate | python3 -c 'import json,sys
 print([b["set"] for b in json.load(sys.stdin)["bindings"] if b["name"]=="cold1"][0])')
+# the cold image's one layer: the set its image set includes
+set=$("$DRIFTCTL" --json sets "$img" | python3 -c 'import json,sys
+i = json.load(sys.stdin)["sets"][0]["includes"]
+print(i[0] if len(i) == 1 else "none")')
+case $set in drift-layer-*) ;; *) fail "image set $img does not include one layer set: $("$DRIFTCTL" sets)" ;; esac
+uploads0=$(metric drift_set_uploads_total)
 n=$(crun exec cold1 /bin/sh -c 'chmod 700 /bin/busybox2 && /bin/busybox2 true && echo RAN' 2>&1 || true)
 grep -q "set $set: digests added" "$DLOG" &&
 	fail "the cold layer was hashed before the copied-up check: make the hashing last longer (COLD_BIG, COLD_MB)"
@@ -97,6 +104,7 @@ case $n in *RAN*) fail "a copied-up image file ran before its digest was known: 
 	*"ermission denied"*) ;; *) fail "copied-up file before the digests: $n (want Permission denied)" ;; esac
 log "before the digests: copied-up /bin/busybox2 denied"
 wait_log "set $set: digests added" 300 || fail "set $set never got its digests"
+[ "$(metric drift_set_uploads_total)" = "$uploads0" ] || fail "an image set was uploaded again for the digests"
 [ $(( $(metric drift_layer_hashes_total) - hashes0 )) = 1 ] || fail "the cold layer was hashed more than once"
 [ "$(metric drift_layer_hash_queue)" = 0 ] || fail "layers still queued for hashing"
 n=$(crun exec cold1 /bin/sh -c '/bin/busybox2 true && echo RAN' 2>&1 || true)

@@ -13,8 +13,9 @@
 # Every container must be bound before its first exec: its payload's first
 # attempt, a binary it writes, is denied. 0 unprotected starts (driftd's
 # counter and the hook's notes), 0 hook errors, every image's layer
-# scanned once however many of its containers arrive together, one kernel
-# set per image. Prints the hooks' latency as driftd measured it (p50, p99,
+# scanned once however many of its containers arrive together, one image
+# set per image (and one layer set per image: each has one layer of its
+# own). Prints the hooks' latency as driftd measured it (p50, p99,
 # max, from accept to answer) and driftd's memory (VmHWM, VmRSS): figures
 # for docs/BENCHMARKS.md, not assertions (TCG).
 . "$(dirname "$0")/lib-runtime.sh"
@@ -69,7 +70,8 @@ denied=$(cat "$RT"/bu*.out | grep -c '^BURST=denied' || true)
 [ "$ran" = 0 ] || fail "$ran containers ran a written binary (not bound before their first exec)"
 [ "$denied" = "$N" ] || fail "only $denied of $N containers reported (want BURST=denied each)"
 [ "$(rt_bindings)" = "$N" ] || fail "$(rt_bindings) kernel bindings, want $N"
-[ "$(rt_sets)" = "$IMAGES" ] || fail "$(rt_sets) kernel sets, want one per image ($IMAGES)"
+[ "$(rt_sets drift-img-)" = "$IMAGES" ] || fail "$(rt_sets drift-img-) image sets, want one per image ($IMAGES)"
+[ "$(rt_sets drift-layer-)" = "$IMAGES" ] || fail "$(rt_sets drift-layer-) layer sets, want one per image's layer ($IMAGES)"
 scans=$(( $(metric drift_layer_scans_total) - scans0 ))
 [ "$scans" = "$IMAGES" ] || fail "$scans layer scans for $IMAGES images"
 [ "$(metric drift_unprotected_starts_total)" = 0 ] || fail "unprotected starts: $(metric drift_unprotected_starts_total)"

@@ -29,7 +29,8 @@ ask status sets bindings set bind unbind mode default exception lock unlock moni
 ask status -- driftctl --json st
 ask load del -- driftctl set ""
 ask img-a img-b -- driftctl set del ""
-ask --from-dir --from-list --no-hash -- driftctl set load web --
+ask --from-dir --from-list --no-hash --include -- driftctl set load web --
+ask img-a img-b -- driftctl set load web --include ""
 ask off audit enforce -- driftctl mode id:5 ""
 ask enforce -- driftctl bind /sys/fs/cgroup x --mode en
 ask img-a img-b -- driftctl bind /sys/fs/cgroup/x ""

@@ -173,6 +173,58 @@ START_TEST(t_set)
 }
 END_TEST
 
+/* set load --include: repeatable, in order; alone it is a valid load. */
+START_TEST(t_set_include)
+{
+	char longname[DRIFT_NAME_MAX + 8];
+	char names[DRIFT_MAX_INCLUDES + 1][16];
+	char *argv[DRIFT_MAX_INCLUDES * 2 + 8];
+	int argc = 0;
+
+	OK("set", "load", "img", "--include", "layer-a", "--include=layer-b");
+	ck_assert_int_eq(req.cmd, CTL_SET_LOAD);
+	ck_assert_str_eq(req.set, "img");
+	ck_assert_uint_eq(req.nsrcs, 0);
+	ck_assert_uint_eq(req.nincludes, 2);
+	ck_assert_str_eq(req.includes[0], "layer-a");
+	ck_assert_str_eq(req.includes[1], "layer-b");
+	OK("set", "load", "img", "/a", "--include", "base", "--from-dir", "/d");
+	ck_assert_uint_eq(req.nsrcs, 2);
+	ck_assert_uint_eq(req.nincludes, 1);
+	ck_assert_str_eq(req.includes[0], "base");
+	OK("set", "load", "img", "/a");
+	ck_assert_uint_eq(req.nincludes, 0);
+	USAGE("set", "load", "img", "--include");
+	USAGE("set", "load", "img", "--include", "");
+	USAGE("set", "load", "img", "--include", "a", "--include", "a");
+	USAGE("set", "load", "img", "--include", "img");	/* itself */
+	memset(longname, 'x', DRIFT_NAME_MAX);
+	longname[DRIFT_NAME_MAX] = '\0';
+	USAGE("set", "load", "img", "--include", longname);
+	longname[DRIFT_NAME_MAX - 1] = '\0';
+	OK("set", "load", "img", "--include", longname);
+
+	/* DRIFT_MAX_INCLUDES are fine, one more is a usage error */
+	argv[argc++] = "driftctl";
+	argv[argc++] = "set";
+	argv[argc++] = "load";
+	argv[argc++] = "img";
+	for (int i = 0; i <= DRIFT_MAX_INCLUDES; i++) {
+		snprintf(names[i], sizeof(names[i]), "l%d", i);
+		argv[argc++] = "--include";
+		argv[argc++] = names[i];
+	}
+	argv[argc] = NULL;
+	ctl_req_free(&req);
+	drift_buf_free(&err);
+	ck_assert_int_eq(ctl_parse_args(argc - 2, argv, &req, &err), 0);
+	ck_assert_uint_eq(req.nincludes, DRIFT_MAX_INCLUDES);
+	ctl_req_free(&req);
+	ck_assert_int_eq(ctl_parse_args(argc, argv, &req, &err), EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.data, "--include"));
+}
+END_TEST
+
 START_TEST(t_bind_mode)
 {
 	OK("bind", "c1", "img");
@@ -374,6 +426,7 @@ int main(void)
 	tcase_add_test(tc, t_global);
 	tcase_add_test(tc, t_simple);
 	tcase_add_test(tc, t_set);
+	tcase_add_test(tc, t_set_include);
 	tcase_add_test(tc, t_bind_mode);
 	tcase_add_test(tc, t_default);
 	tcase_add_test(tc, t_exception);

@@ -177,6 +177,71 @@ START_TEST(t_sets)
 }
 END_TEST
 
+/* SET_COMMIT with DRIFT_A_SET_INCLUDES: a nest of names, in order. */
+START_TEST(t_set_commit_includes)
+{
+	static const char *inc[] = { "drift-layer-a", "drift-layer-b", "c" };
+	static const char *many[DRIFT_MAX_INCLUDES + 1];
+	static const char *bad[] = { "ok", "" };
+	/* refused: too many, an empty name, no names, a buffer too small */
+	static const struct {
+		const char *const *inc;
+		size_t n, size;
+		int err;
+	} no[] = {
+		{ many, DRIFT_MAX_INCLUDES + 1, sizeof(buf), E2BIG },
+		{ bad, 2, sizeof(buf), EINVAL },
+		{ NULL, 1, sizeof(buf), EINVAL },
+		{ many, DRIFT_MAX_INCLUDES, 256, E2BIG },
+	};
+	const struct nlattr *a;
+	struct nlmsghdr *nlh;
+	struct attrs at;
+	size_t i = 0;
+
+	/* none: the same message as a plain commit */
+	nlh = msg_set_commit(buf, sizeof(buf), FAM, "img", NULL, 0);
+	check_msg(nlh, DRIFT_CMD_SET_COMMIT, 0, &at);
+	check_str(&at, DRIFT_A_SET_NAME, "img");
+	ck_assert_int_eq(at.n, 1);
+	ck_assert_ptr_null(at.tb[DRIFT_A_SET_INCLUDES]);
+
+	nlh = msg_set_commit(buf, sizeof(buf), FAM, "img", inc, 3);
+	check_msg(nlh, DRIFT_CMD_SET_COMMIT, 0, &at);
+	check_str(&at, DRIFT_A_SET_NAME, "img");
+	ck_assert_int_eq(at.n, 2);
+	ck_assert_int_eq(at.count[DRIFT_A_SET_INCLUDES], 1);
+	a = at.tb[DRIFT_A_SET_INCLUDES];
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(mnl_attr_validate(a, MNL_TYPE_NESTED), 0);
+	{
+		const struct nlattr *n;
+
+		mnl_attr_for_each_nested(n, a) {
+			ck_assert_uint_lt(i, 3);
+			ck_assert_uint_eq(mnl_attr_get_type(n), DRIFT_A_SET_NAME);
+			ck_assert_int_eq(mnl_attr_validate(n, MNL_TYPE_NUL_STRING), 0);
+			ck_assert_str_eq(mnl_attr_get_str(n), inc[i]);
+			i++;
+		}
+	}
+	ck_assert_uint_eq(i, 3);
+
+	/* at most DRIFT_MAX_INCLUDES; names must be valid */
+	for (i = 0; i <= DRIFT_MAX_INCLUDES; i++)
+		many[i] = "drift-layer-0123456789abcdef0123456789abcdef";
+	nlh = msg_set_commit(buf, sizeof(buf), FAM, "img", many,
+			     DRIFT_MAX_INCLUDES);
+	check_msg(nlh, DRIFT_CMD_SET_COMMIT, 0, &at);
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		errno = 0;
+		ck_assert_ptr_null(msg_set_commit(buf, no[i].size, FAM, "img",
+						  no[i].inc, no[i].n));
+		ck_assert_int_eq(errno, no[i].err);
+	}
+}
+END_TEST
+
 START_TEST(t_names)
 {
 	char name[DRIFT_NAME_MAX + 1];
@@ -478,6 +543,7 @@ int main(void)
 
 	tcase_add_test(tc, t_status_and_dumps);
 	tcase_add_test(tc, t_sets);
+	tcase_add_test(tc, t_set_commit_includes);
 	tcase_add_test(tc, t_names);
 	tcase_add_test(tc, t_bind);
 	tcase_add_test(tc, t_exception);

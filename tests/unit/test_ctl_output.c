@@ -256,14 +256,17 @@ END_TEST
 
 START_TEST(t_sets)
 {
+	char *inc[] = { "drift-layer-a", "drift-layer-b" };
 	struct set_info s[2] = {
 		{ .name = "img1", .has_entries = true, .entries = 929,
+		  .has_own = true, .own = 3,
 		  .has_refs = true, .refs = 1, .has_memory = true,
 		  .memory = 68072, .has_loaded = true,
-		  .loaded_ns = 1795429862707164680ULL },
+		  .loaded_ns = 1795429862707164680ULL,
+		  .includes = inc, .nincludes = 2 },
 		{ .name = "we\tird\n" },
 	};
-	json_object *o, *a;
+	json_object *o, *a, *x;
 
 	ck_assert_int_eq(render_sets(s, 2, true, &out), 0);
 	o = parse_json(out.data, out.len);
@@ -271,16 +274,29 @@ START_TEST(t_sets)
 	ck_assert_uint_eq(json_object_array_length(a), 2);
 	ck_assert_str_eq(get_str(json_object_array_get_idx(a, 0), "name"), "img1");
 	ck_assert_uint_eq(get_u64(json_object_array_get_idx(a, 0), "entries"), 929);
+	ck_assert_uint_eq(get_u64(json_object_array_get_idx(a, 0), "own_entries"), 3);
 	ck_assert_uint_eq(get_u64(json_object_array_get_idx(a, 0), "loaded_ns"),
 			  1795429862707164680ULL);
+	x = get(json_object_array_get_idx(a, 0), "includes");
+	ck_assert_uint_eq(json_object_array_length(x), 2);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(x, 0)),
+			 "drift-layer-a");
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(x, 1)),
+			 "drift-layer-b");
 	ck_assert_str_eq(get_str(json_object_array_get_idx(a, 1), "name"),
 			 "we\tird\n");
+	ck_assert(is_null(json_object_array_get_idx(a, 1), "own_entries"));
+	x = get(json_object_array_get_idx(a, 1), "includes");
+	ck_assert_uint_eq(json_object_array_length(x), 0);
 	json_object_put(o);
 
 	drift_buf_reset(&out);
 	ck_assert_int_eq(render_sets(s, 2, false, &out), 0);
 	ck_assert_uint_eq(count_char(out.data, out.len, '\n'), 3);
 	assert_clean_text(out.data, out.len);
+	ck_assert_ptr_nonnull(strstr(out.data, "OWN"));
+	ck_assert_ptr_nonnull(strstr(out.data, "INCLUDES"));
+	ck_assert_ptr_nonnull(strstr(out.data, "drift-layer-a,drift-layer-b"));
 
 	drift_buf_reset(&out);
 	ck_assert_int_eq(render_sets(NULL, 0, true, &out), 0);

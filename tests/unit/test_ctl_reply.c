@@ -201,6 +201,26 @@ END_TEST
 
 /* ---- sets, commit ---------------------------------------------------------- */
 
+static struct nlattr *includes_nest;
+
+/* A GET_SET reply "s" with DRIFT_A_SET_INCLUDES = A, B (each if not NULL;
+ * a DRIFT_A_SET_REFS between them, which the nest's reader ignores). */
+static struct nlmsghdr *includes_msg(const char *a, const char *b)
+{
+	struct nlmsghdr *nlh = start(buf, FAM, DRIFT_CMD_GET_SET);
+
+	mnl_attr_put_strz(nlh, DRIFT_A_SET_NAME, "s");
+	includes_nest = mnl_attr_nest_start(nlh, DRIFT_A_SET_INCLUDES);
+	if (a)
+		mnl_attr_put_strz(nlh, DRIFT_A_SET_NAME, a);
+	if (a && b)
+		mnl_attr_put_u32(nlh, DRIFT_A_SET_REFS, 9);
+	if (b)
+		mnl_attr_put_strz(nlh, DRIFT_A_SET_NAME, b);
+	mnl_attr_nest_end(nlh, includes_nest);
+	return nlh;
+}
+
 START_TEST(t_set_commit)
 {
 	struct set_info si;
@@ -219,6 +239,43 @@ START_TEST(t_set_commit)
 	ck_assert(si.has_refs && si.refs == 2);
 	ck_assert(si.has_memory && si.memory == 68072);
 	ck_assert(si.has_loaded && si.loaded_ns == 1795429862707164680ULL);
+	ck_assert(!si.has_own);
+	ck_assert_uint_eq(si.nincludes, 0);
+	ck_assert_ptr_null(si.includes);
+	set_info_free(&si);
+
+	/* own entries and includes (an image set that includes layer sets) */
+	nlh = includes_msg("drift-layer-a", "drift-layer-b");
+	mnl_attr_put_u32(nlh, DRIFT_A_SET_ENTRY_COUNT, 30);
+	mnl_attr_put_u32(nlh, DRIFT_A_SET_OWN_COUNT, 2);
+	ck_assert_int_eq(parse_set(nlh, &si), 0);
+	ck_assert(si.has_entries && si.entries == 30);
+	ck_assert(si.has_own && si.own == 2);
+	ck_assert_uint_eq(si.nincludes, 2);
+	ck_assert_str_eq(si.includes[0], "drift-layer-a");
+	ck_assert_str_eq(si.includes[1], "drift-layer-b");
+	set_info_free(&si);
+	ck_assert_ptr_null(si.includes);
+	/* an empty nest: no includes */
+	nlh = includes_msg(NULL, NULL);
+	ck_assert_int_eq(parse_set(nlh, &si), 0);
+	ck_assert_uint_eq(si.nincludes, 0);
+	set_info_free(&si);
+	/* malformed: an unterminated name in the nest, a nest whose last
+	 * attribute runs past its end, an own count of the wrong size */
+	nlh = includes_msg("abc", NULL);
+	/* "abc\0" -> "abcd" */
+	((char *)mnl_attr_get_payload(mnl_attr_get_payload(includes_nest)))[3] = 'd';
+	ck_assert_int_eq(parse_set(nlh, &si), -EPROTO);
+	set_info_free(&si);
+	ck_assert_ptr_null(si.includes);
+	nlh = includes_msg("abcdefg", NULL);
+	includes_nest->nla_len -= 4;
+	ck_assert_int_eq(parse_set(nlh, &si), -EPROTO);
+	set_info_free(&si);
+	nlh = includes_msg(NULL, NULL);
+	mnl_attr_put_u64(nlh, DRIFT_A_SET_OWN_COUNT, 2);
+	ck_assert_int_eq(parse_set(nlh, &si), -EPROTO);
 	set_info_free(&si);
 
 	/* a set needs a name */
