@@ -277,6 +277,19 @@ static char *repeat(char c, size_t n)
 
 /* ------------------------------------------------------------ fuzz cases */
 
+/* SET_COMMIT of nl_fuzz_inc including the one set @name. */
+static struct nlmsghdr *commit_including(const char *name)
+{
+	struct nlmsghdr *h = new_msg(DRIFT_CMD_SET_COMMIT, 0);
+	struct nlattr *nest;
+
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
+	nest = mnl_attr_nest_start(h, DRIFT_A_SET_INCLUDES);
+	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, name);
+	mnl_attr_nest_end(h, nest);
+	return h;
+}
+
 static void run_malformed(void)
 {
 	struct nlmsghdr *h;
@@ -587,32 +600,12 @@ static void run_malformed(void)
 	mnl_attr_put(h, DRIFT_A_SET_NAME, 4, "abcd");
 	mnl_attr_nest_end(h, nest);
 	expect_errno("include_unterminated", h, EINVAL);
-	h = new_msg(DRIFT_CMD_SET_COMMIT, 0);
-	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
-	nest = mnl_attr_nest_start(h, DRIFT_A_SET_INCLUDES);
-	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "");
-	mnl_attr_nest_end(h, nest);
-	expect_errno("include_empty_name", h, EINVAL);
+	expect_errno("include_empty_name", commit_including(""), EINVAL);
 	big = repeat('n', DRIFT_NAME_MAX);
-	h = new_msg(DRIFT_CMD_SET_COMMIT, 0);
-	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
-	nest = mnl_attr_nest_start(h, DRIFT_A_SET_INCLUDES);
-	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, big);
-	mnl_attr_nest_end(h, nest);
-	expect_errno("include_name_too_long", h, EINVAL);
+	expect_errno("include_name_too_long", commit_including(big), EINVAL);
 	free(big);
-	h = new_msg(DRIFT_CMD_SET_COMMIT, 0);
-	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
-	nest = mnl_attr_nest_start(h, DRIFT_A_SET_INCLUDES);
-	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_no_such_set");
-	mnl_attr_nest_end(h, nest);
-	expect_errno("include_unknown", h, ENOENT);
-	h = new_msg(DRIFT_CMD_SET_COMMIT, 0);
-	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
-	nest = mnl_attr_nest_start(h, DRIFT_A_SET_INCLUDES);
-	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
-	mnl_attr_nest_end(h, nest);
-	expect_errno("include_itself", h, EINVAL);
+	expect_errno("include_unknown", commit_including("nl_fuzz_no_such_set"), ENOENT);
+	expect_errno("include_itself", commit_including("nl_fuzz_inc"), EINVAL);
 	h = new_msg(DRIFT_CMD_SET_COMMIT, 0);
 	mnl_attr_put_strz(h, DRIFT_A_SET_NAME, "nl_fuzz_inc");
 	nest = mnl_attr_nest_start(h, DRIFT_A_SET_INCLUDES);
