@@ -24,6 +24,7 @@
 #include "util.h"
 #include "mountinfo.h"
 #include "policy.h"
+#include "record.h"
 
 #define STORAGE_ROOT "/var/lib/containers/storage"
 
@@ -267,51 +268,50 @@ static void state_path(struct driftd *d, const char *id, char *out, size_t n)
 	snprintf(out, n, "%s/containers/%s.json", d->cfg.state_dir, id);
 }
 
-static void put_str(json_object *o, const char *k, const char *v)
+/* C's record fields, borrowed: valid while C is. */
+static void container_record(const struct container *c, struct drift_record *r)
 {
-	if (v)
-		json_object_object_add(o, k, json_object_new_string(v));
-}
-
-static json_object *strv_json(char **v, size_t n)
-{
-	json_object *a = json_object_new_array();
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_string(v[i]));
-	return a;
+	drift_record_init(r);
+	r->id = (char *)c->id;
+	r->name = c->name;
+	r->pod = c->pod;
+	r->namespace_ = c->namespace_;
+	r->image = c->image;
+	r->cgroup = c->cgroup_path;
+	r->cgroup_id = c->cgroup_id;
+	r->set = (char *)c->set;
+	r->mode = c->mode;
+	r->mode_source = c->mode_source;
+	r->lib_mode = c->lib_mode;
+	r->lib_mode_source = c->lib_mode_source;
+	r->bundle = c->bundle;
+	r->pid = c->pid;
+	r->created = c->created;
+	r->snapshot = c->snapshot;
+	r->layers = c->layers;
+	r->nlayers = c->nlayers;
+	r->exceptions = c->exceptions;
+	r->nexceptions = c->nexceptions;
 }
 
 int container_save(struct driftd *d, const struct container *c)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	json_object *o = json_object_new_object();
+	struct drift_record r;
+	json_object *o;
 	const char *text;
 	int fd, ret = 0;
 	size_t len;
 
-	put_str(o, "id", c->id);
-	put_str(o, "name", c->name);
-	put_str(o, "pod", c->pod);
-	put_str(o, "namespace", c->namespace_);
-	put_str(o, "image", c->image);
-	put_str(o, "cgroup", c->cgroup_path);
-	json_object_object_add(o, "cgroup_id", json_object_new_uint64(c->cgroup_id));
-	put_str(o, "set", c->set);
-	put_str(o, "mode", config_mode_name(c->mode));
-	put_str(o, "mode_source", c->mode_source);
-	put_str(o, "lib_mode", config_mode_name(c->lib_mode));
-	put_str(o, "lib_mode_source", c->lib_mode_source);
-	put_str(o, "bundle", c->bundle);
-	json_object_object_add(o, "pid", json_object_new_int(c->pid));
-	json_object_object_add(o, "created", json_object_new_int64(c->created));
-	json_object_object_add(o, "snapshot", json_object_new_boolean(c->snapshot));
-	json_object_object_add(o, "layers", strv_json(c->layers, c->nlayers));
-	json_object_object_add(o, "exceptions",
-			       strv_json(c->exceptions, c->nexceptions));
+	container_record(c, &r);
+	o = drift_record_to_json(&r);
+	if (!o)
+		abort();
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	len = strlen(text);
+	if (len + 1 > DRIFT_RECORD_MAX_BYTES)
+		log_warn("container %s: record of %zu bytes, larger than a record may be (%u): a restarted driftd will not know this container",
+			 c->id, len + 1, DRIFT_RECORD_MAX_BYTES);
 
 	state_path(d, c->id, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -340,89 +340,55 @@ static void container_unsave(struct driftd *d, const char *id)
 		log_warn("removing %s: %s", path, strerror(errno));
 }
 
-static char *jstr(json_object *o, const char *k)
+/*
+ * A container from the record R (whose strings it takes), or NULL with ERR
+ * saying why: what driftd needs beyond what every record has.
+ */
+static struct container *container_from_record(struct drift_record *r,
+					       char *err, size_t errlen)
 {
-	json_object *v;
+	struct container *c;
 
-	if (json_object_object_get_ex(o, k, &v) &&
-	    json_object_is_type(v, json_type_string))
-		return xstrdup_or_null(json_object_get_string(v));
-	return NULL;
-}
-
-static char **jstrv(json_object *o, const char *k, size_t *n)
-{
-	json_object *a;
-	char **v;
-	size_t i, len;
-
-	*n = 0;
-	if (!json_object_object_get_ex(o, k, &a) ||
-	    !json_object_is_type(a, json_type_array))
+	if (!oci_valid_id(r->id)) {
+		snprintf(err, errlen, "\"id\" is not a container id");
 		return NULL;
-	len = json_object_array_length(a);
-	v = calloc(len + 1, sizeof(*v));
-	if (!v)
-		abort();
-	for (i = 0; i < len; i++) {
-		json_object *e = json_object_array_get_idx(a, i);
-
-		if (json_object_is_type(e, json_type_string))
-			v[(*n)++] = xstrdup_or_null(json_object_get_string(e));
 	}
-	return v;
-}
-
-static struct container *container_from_json(json_object *o)
-{
-	struct container *c = calloc(1, sizeof(*c));
-	json_object *v;
-	char *s;
-
+	if (!r->cgroup || r->cgroup[0] != '/') {
+		snprintf(err, errlen, "no \"cgroup\" path");
+		return NULL;
+	}
+	if (!r->set || !r->set[0] || r->mode < 0) {
+		snprintf(err, errlen, "no \"%s\"", r->mode < 0 ? "mode" : "set");
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
 	if (!c)
 		abort();
-	s = jstr(o, "id");
-	if (!s || !oci_valid_id(s)) {
-		free(s);
-		free(c);
-		return NULL;
-	}
-	snprintf(c->id, sizeof(c->id), "%s", s);
-	free(s);
-	c->name = jstr(o, "name");
-	c->pod = jstr(o, "pod");
-	c->namespace_ = jstr(o, "namespace");
-	c->image = jstr(o, "image");
-	c->cgroup_path = jstr(o, "cgroup");
-	if (json_object_object_get_ex(o, "cgroup_id", &v))
-		c->cgroup_id = json_object_get_uint64(v);
-	s = jstr(o, "set");
-	snprintf(c->set, sizeof(c->set), "%s", s ? s : "");
-	free(s);
-	s = jstr(o, "mode");
-	c->mode = s ? config_mode_from_name(s) : -2;
-	free(s);
-	c->mode_source = jstr(o, "mode_source");
-	s = jstr(o, "lib_mode");
-	c->lib_mode = s ? config_mode_from_name(s) : -2;
-	free(s);
-	if (c->lib_mode < 0)	/* a record from before library modes */
-		c->lib_mode = c->mode;
-	c->lib_mode_source = jstr(o, "lib_mode_source");
-	c->bundle = jstr(o, "bundle");
-	if (json_object_object_get_ex(o, "pid", &v))
-		c->pid = json_object_get_int(v);
-	if (json_object_object_get_ex(o, "created", &v))
-		c->created = json_object_get_int64(v);
-	if (json_object_object_get_ex(o, "snapshot", &v))
-		c->snapshot = json_object_get_boolean(v);
-	c->layers = jstrv(o, "layers", &c->nlayers);
-	c->exceptions = jstrv(o, "exceptions", &c->nexceptions);
-	if (!c->cgroup_path || c->cgroup_path[0] != '/' || !c->cgroup_id ||
-	    !c->set[0] || c->mode < 0) {
-		container_free(c);
-		return NULL;
-	}
+	snprintf(c->id, sizeof(c->id), "%s", r->id);
+	snprintf(c->set, sizeof(c->set), "%s", r->set);
+	c->name = r->name;
+	c->pod = r->pod;
+	c->namespace_ = r->namespace_;
+	c->image = r->image;
+	c->cgroup_path = r->cgroup;
+	c->cgroup_id = r->cgroup_id;
+	c->mode = r->mode;
+	c->mode_source = r->mode_source;
+	/* a record from before library modes */
+	c->lib_mode = r->lib_mode >= 0 ? r->lib_mode : r->mode;
+	c->lib_mode_source = r->lib_mode_source;
+	c->bundle = r->bundle;
+	c->pid = r->pid;
+	c->created = r->created;
+	c->snapshot = r->snapshot;
+	c->layers = r->layers;
+	c->nlayers = r->nlayers;
+	c->exceptions = r->exceptions;
+	c->nexceptions = r->nexceptions;
+	r->name = r->pod = r->namespace_ = r->image = r->cgroup = NULL;
+	r->mode_source = r->lib_mode_source = r->bundle = NULL;
+	r->layers = r->exceptions = NULL;
+	r->nlayers = r->nexceptions = 0;
 	return c;
 }
 
@@ -439,18 +405,23 @@ int containers_load(struct driftd *d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(dh))) {
 		size_t l = strlen(de->d_name);
-		json_object *o;
-		struct container *c;
+		struct drift_record r;
+		struct container *c = NULL;
+		char err[256];
+		int ret;
 
 		if (l < 6 || strcmp(de->d_name + l - 5, ".json"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		o = load_json(path);
-		c = o ? container_from_json(o) : NULL;
-		if (o)
-			json_object_put(o);
+		ret = drift_record_read(dirfd(dh), de->d_name, &r, err, sizeof(err));
+		if (ret == -ENOENT)
+			continue;
+		if (!ret)
+			c = container_from_record(&r, err, sizeof(err));
+		drift_record_free(&r);
 		if (!c) {
-			log_warn("%s: unreadable container record, removed", path);
+			log_warn("%s: unreadable container record (%s), removed",
+				 path, err);
 			unlink(path);
 			continue;
 		}
