@@ -219,7 +219,7 @@ int cmd_unbind(const struct ctl_req *req)
 /* mode ns:NAMESPACE MODE: every container driftd knows in NAMESPACE */
 static int mode_namespace(const struct ctl_req *req, const char *ns)
 {
-	struct ct_record *v;
+	struct drift_record *v;
 	struct nl nl;
 	size_t n, i, done = 0;
 	int ret = records_load(records_dir(), &v, &n);
@@ -235,7 +235,7 @@ static int mode_namespace(const struct ctl_req *req, const char *ns)
 	for (i = 0; i < n && !ret; i++) {
 		struct nlmsghdr *nlh;
 
-		if (!v[i].namespace || strcmp(v[i].namespace, ns))
+		if (!v[i].namespace_ || strcmp(v[i].namespace_, ns))
 			continue;
 		nlh = msg_set_mode(nl.sbuf, NL_SEND_BUF, nl.family,
 				   v[i].cgroup_id, req->mode, req->lib_mode,

@@ -13,7 +13,7 @@
 
 static int cmp_record(const void *a, const void *b)
 {
-	const struct ct_record *x = a, *y = b;
+	const struct drift_record *x = a, *y = b;
 
 	return strcmp(x->name ? x->name : x->id, y->name ? y->name : y->id);
 }
@@ -22,7 +22,7 @@ int cmd_containers(const struct ctl_req *req)
 {
 	struct drift_buf out = DRIFT_BUF_INIT;
 	struct binding_info *b = NULL;
-	struct ct_record *r = NULL;
+	struct drift_record *r = NULL;
 	size_t n = 0, nb = 0;
 	struct nl nl;
 	int ret;

@@ -24,7 +24,7 @@ struct monitor_ctx {
 	uint64_t seen;
 	int ret;
 	char host[256];
-	struct ct_record *recs;
+	struct drift_record *recs;
 	size_t nrecs;
 	bool recs_loaded;
 	struct timespec dir_mtime;
@@ -33,7 +33,7 @@ struct monitor_ctx {
 /* driftd's record of the container, matched like driftd matches it: by
  * binding name (the container id), then by cgroup. The records are reread
  * when one is missing and their directory changed since the last read. */
-static const struct ct_record *find(struct monitor_ctx *ctx, const char *id,
+static const struct drift_record *find(struct monitor_ctx *ctx, const char *id,
 				    bool has_cgid, uint64_t cgid)
 {
 	size_t i;
@@ -47,10 +47,10 @@ static const struct ct_record *find(struct monitor_ctx *ctx, const char *id,
 	return NULL;
 }
 
-static const struct ct_record *record_of(struct monitor_ctx *ctx,
+static const struct drift_record *record_of(struct monitor_ctx *ctx,
 					 const struct event_info *ev)
 {
-	const struct ct_record *r = find(ctx, ev->binding, ev->has_cgid, ev->cgid);
+	const struct drift_record *r = find(ctx, ev->binding, ev->has_cgid, ev->cgid);
 	char dir[4200];
 	struct stat st;
 
@@ -74,7 +74,7 @@ static const struct ct_record *record_of(struct monitor_ctx *ctx,
 
 static int render_schema(struct monitor_ctx *ctx, const struct event_info *ev)
 {
-	const struct ct_record *r = record_of(ctx, ev);
+	const struct drift_record *r = record_of(ctx, ev);
 	struct drift_event e = {
 		.time_ns = ev->time_ns, .host = ctx->host, .op = ev->op,
 		.action = ev->action, .reason = ev->reason, .mode = ev->mode,
@@ -92,7 +92,7 @@ static int render_schema(struct monitor_ctx *ctx, const struct event_info *ev)
 		e.container_id = r->id;
 		e.container_name = r->name;
 		e.pod = r->pod;
-		e.namespace_ = r->namespace;
+		e.namespace_ = r->namespace_;
 		e.image = r->image;
 	}
 	return drift_event_json(&ctx->out, &e) ? -ENOMEM : 0;

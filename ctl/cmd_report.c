@@ -254,7 +254,7 @@ static int read_log(struct report *r, FILE *f, uint64_t cutoff)
 static void read_live(struct report *r)
 {
 	struct binding_info *b = NULL;
-	struct ct_record *rec = NULL;
+	struct drift_record *rec = NULL;
 	size_t nrec = 0, nb = 0, i, j;
 	struct nl nl;
 	struct drift_buf err = DRIFT_BUF_INIT;
@@ -274,7 +274,7 @@ static void read_live(struct report *r)
 	nl_close(&nl);
 	r->live = true;
 	for (i = 0; i < nrec; i++) {
-		struct nsinfo *n = ns_get(r, rec[i].namespace);
+		struct nsinfo *n = ns_get(r, rec[i].namespace_);
 		int mode = DRIFT_MODE_MAX + 1;
 
 		if (!n)

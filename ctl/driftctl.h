@@ -24,6 +24,7 @@
 #include <libmnl/libmnl.h>
 
 #include "drift_netlink.h"
+#include "record.h"
 #include "util.h"
 
 #define DRIFTCTL_VERSION "0.1.0"
@@ -397,8 +398,8 @@ int render_sets(const struct set_info *sets, size_t n, bool json,
 int render_bindings(const struct binding_info *b, size_t n, bool json,
 		    struct drift_buf *out);
 /* One line, with its '\n'. */
-struct ct_record;
-int render_containers(const struct ct_record *r, size_t n,
+struct drift_record;
+int render_containers(const struct drift_record *r, size_t n,
 		      const struct binding_info *b, size_t nb, bool json,
 		      struct drift_buf *out);
 int render_event(const struct event_info *ev, bool json,
@@ -451,30 +452,23 @@ void bindings_free(struct binding_info *v, size_t n);
 
 /* ---- records.c: driftd's container records ---------------------------- */
 
-struct ct_record {
-	char *id, *name, *pod, *namespace, *image, *set;
-	char *mode, *mode_source;	/* driftd's policy decision */
-	char *lib_mode, *lib_mode_source;
-	uint64_t cgroup_id;
-};
-
 /* $DRIFT_STATE_DIR or /run/drift */
 const char *records_dir(void);
-/* Parses one record; 0 or -EPROTO (free with record_free()). */
-int record_parse(const char *text, size_t len, struct ct_record *r);
-void record_free(struct ct_record *r);
-/* Every readable record below DIR/containers (none without driftd). */
-int records_load(const char *dir, struct ct_record **out, size_t *n);
-void records_free(struct ct_record *v, size_t n);
+/*
+ * Every readable record below DIR/containers (none without driftd); the
+ * others are named on stderr and skipped. Records: common/record.h.
+ */
+int records_load(const char *dir, struct drift_record **out, size_t *n);
+void records_free(struct drift_record *v, size_t n);
 /*
  * Every record KEY names: the one with that id; else all with that name;
  * else all whose id starts with KEY (4+ characters). Up to MAX pointers in
  * HITS; returns how many matched (more than one: ambiguous).
  */
-size_t records_match(const struct ct_record *v, size_t n, const char *key,
-		     const struct ct_record **hits, size_t max);
+size_t records_match(const struct drift_record *v, size_t n, const char *key,
+		     const struct drift_record **hits, size_t max);
 /* By id, name or unique id prefix (4+ characters); NULL if none or several. */
-const struct ct_record *records_find(const struct ct_record *v, size_t n,
+const struct drift_record *records_find(const struct drift_record *v, size_t n,
 				     const char *key);
 
 int driftctl_main(int argc, char **argv);

@@ -85,8 +85,8 @@ int ctl_open(struct nl *nl)
 /* "ct:NAME" (a container driftd knows: id, name or id prefix) */
 static int container_cgroup(const char *key, uint64_t *id)
 {
-	const struct ct_record *r;
-	struct ct_record *v;
+	const struct drift_record *r;
+	struct drift_record *v;
 	size_t n;
 	int ret = records_load(records_dir(), &v, &n);
 
@@ -95,7 +95,7 @@ static int container_cgroup(const char *key, uint64_t *id)
 			records_dir(), strerror(-ret));
 		return ctl_exit_code(ret);
 	}
-	const struct ct_record *hits[16];
+	const struct drift_record *hits[16];
 	size_t k = records_match(v, n, key, hits, 16), i;
 
 	r = k == 1 ? hits[0] : NULL;
@@ -107,7 +107,7 @@ static int container_cgroup(const char *key, uint64_t *id)
 		for (i = 0; i < k && i < 16; i++)
 			fprintf(stderr, "  ct:%s  (name %s, namespace %s, image %s)\n",
 				hits[i]->id, hits[i]->name ? hits[i]->name : "-",
-				hits[i]->namespace ? hits[i]->namespace : "-",
+				hits[i]->namespace_ ? hits[i]->namespace_ : "-",
 				hits[i]->image ? hits[i]->image : "-");
 		if (k > 16)
 			fprintf(stderr, "  ... and %zu more\n", k - 16);

@@ -799,7 +799,7 @@ static const struct binding_info *binding_of(const struct binding_info *b,
 	return NULL;
 }
 
-static void json_record(struct jw *w, const struct ct_record *r,
+static void json_record(struct jw *w, const struct drift_record *r,
 			const struct binding_info *b)
 {
 	int i;
@@ -812,7 +812,7 @@ static void json_record(struct jw *w, const struct ct_record *r,
 	jw_key(w, "pod");
 	jw_str(w, r->pod);
 	jw_key(w, "namespace");
-	jw_str(w, r->namespace);
+	jw_str(w, r->namespace_);
 	jw_key(w, "image");
 	jw_str(w, r->image);
 	jw_key(w, "cgroup_id");
@@ -826,7 +826,7 @@ static void json_record(struct jw *w, const struct ct_record *r,
 	jw_key(w, "mode_source");
 	jw_str(w, r->mode_source);
 	jw_key(w, "lib_mode");
-	jw_str(w, r->lib_mode);
+	jw_str(w, r->lib_mode >= 0 ? drift_mode_name((unsigned)r->lib_mode) : NULL);
 	jw_key(w, "lib_mode_source");
 	jw_str(w, r->lib_mode_source);
 	jw_key(w, "stats");
@@ -843,7 +843,7 @@ static void json_record(struct jw *w, const struct ct_record *r,
 	jw_obj_end(w);
 }
 
-int render_containers(const struct ct_record *r, size_t n,
+int render_containers(const struct drift_record *r, size_t n,
 		      const struct binding_info *b, size_t nb, bool json,
 		      struct drift_buf *out)
 {
@@ -882,10 +882,10 @@ int render_containers(const struct ct_record *r, size_t n,
 		snprintf(a, sizeof(a), "%" PRIu64,
 			 bi ? bi->stats.v[DRIFT_STAT_EXECS_AUDITED] : 0);
 		ret = table_add(&t, id, r[i].name ? r[i].name : "-",
-				r[i].namespace ? r[i].namespace : "-",
+				r[i].namespace_ ? r[i].namespace_ : "-",
 				r[i].image ? r[i].image : "-",
 				bi ? mode_str(bi->mode) : "UNBOUND",
-				bi && r[i].mode && strcmp(mode_str(bi->mode), r[i].mode) ?
+				bi && r[i].mode >= 0 && bi->mode != r[i].mode ?
 				"changed in the kernel" :
 				r[i].mode_source ? r[i].mode_source : "-", c, d, a);
 	}

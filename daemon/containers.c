@@ -1,20 +1,18 @@
 /*
  * driftd: the containers driftd governs. A container is learnt from the
  * OCI hook (or found at start-up), bound in the kernel to the set of its
- * image, and recorded in STATE_DIR/containers/<id>.json so that a restarted
- * driftd knows what each binding is.
+ * image, kept in d->containers (then a while in d->recent, for late
+ * events) and recorded (records.c) so that a restarted driftd knows what
+ * each binding is. Here: that registry, and a container's start (policy,
+ * set, binding) and removal.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <json.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
 #include <sys/pidfd.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,8 +22,6 @@
 #include "util.h"
 #include "mountinfo.h"
 #include "policy.h"
-
-#define STORAGE_ROOT "/var/lib/containers/storage"
 
 static char *xstrdup_or_null(const char *s)
 {
@@ -180,291 +176,6 @@ int cgroup_lookup(const char *rel, uint64_t *id)
 	return drift_cgroup_resolve(full, id, NULL, 0);
 }
 
-/* ---- containers-storage (podman, CRI-O) metadata ---- */
-
-static json_object *load_json(const char *path)
-{
-	size_t len;
-	char *text = read_file_all(path, 64u << 20, &len);
-	json_object *o;
-
-	if (!text)
-		return NULL;
-	o = json_tokener_parse(text);
-	free(text);
-	return o;
-}
-
-static const char *first_name(json_object *entry)
-{
-	json_object *names, *n;
-
-	if (json_object_object_get_ex(entry, "names", &names) &&
-	    json_object_is_type(names, json_type_array) &&
-	    json_object_array_length(names) > 0) {
-		n = json_object_array_get_idx(names, 0);
-		if (json_object_is_type(n, json_type_string))
-			return json_object_get_string(n);
-	}
-	return NULL;
-}
-
-static json_object *find_by_id(json_object *arr, const char *id)
-{
-	size_t i, n;
-
-	if (!arr || !json_object_is_type(arr, json_type_array))
-		return NULL;
-	n = json_object_array_length(arr);
-	for (i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(arr, i), *v;
-
-		if (json_object_object_get_ex(e, "id", &v) &&
-		    json_object_is_type(v, json_type_string) &&
-		    !strcmp(json_object_get_string(v), id))
-			return e;
-	}
-	return NULL;
-}
-
-void storage_lookup(const char *id, char **name, char **image, char **image_id)
-{
-	json_object *ctrs, *imgs = NULL, *c, *v, *img;
-	const char *s;
-
-	ctrs = load_json(STORAGE_ROOT "/overlay-containers/containers.json");
-	c = find_by_id(ctrs, id);
-	if (!c)
-		goto out;
-	if (!*name && (s = first_name(c)))
-		*name = xstrdup_or_null(s);
-	if (!*image && json_object_object_get_ex(c, "image", &v) &&
-	    json_object_is_type(v, json_type_string)) {
-		const char *iid = json_object_get_string(v);
-
-		if (image_id && !*image_id && strlen(iid) == 64) {
-			*image_id = malloc(72);
-			if (!*image_id)
-				abort();
-			snprintf(*image_id, 72, "sha256:%s", iid);
-		}
-		imgs = load_json(STORAGE_ROOT "/overlay-images/images.json");
-		img = find_by_id(imgs, iid);
-		s = img ? first_name(img) : NULL;
-		*image = xstrdup_or_null(s ? s : iid);
-	}
-out:
-	if (ctrs)
-		json_object_put(ctrs);
-	if (imgs)
-		json_object_put(imgs);
-}
-
-/* ---- persistence ---- */
-
-static void state_path(struct driftd *d, const char *id, char *out, size_t n)
-{
-	snprintf(out, n, "%s/containers/%s.json", d->cfg.state_dir, id);
-}
-
-static void put_str(json_object *o, const char *k, const char *v)
-{
-	if (v)
-		json_object_object_add(o, k, json_object_new_string(v));
-}
-
-static json_object *strv_json(char **v, size_t n)
-{
-	json_object *a = json_object_new_array();
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_string(v[i]));
-	return a;
-}
-
-int container_save(struct driftd *d, const struct container *c)
-{
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	json_object *o = json_object_new_object();
-	const char *text;
-	int fd, ret = 0;
-	size_t len;
-
-	put_str(o, "id", c->id);
-	put_str(o, "name", c->name);
-	put_str(o, "pod", c->pod);
-	put_str(o, "namespace", c->namespace_);
-	put_str(o, "image", c->image);
-	put_str(o, "cgroup", c->cgroup_path);
-	json_object_object_add(o, "cgroup_id", json_object_new_uint64(c->cgroup_id));
-	put_str(o, "set", c->set);
-	put_str(o, "mode", config_mode_name(c->mode));
-	put_str(o, "mode_source", c->mode_source);
-	put_str(o, "lib_mode", config_mode_name(c->lib_mode));
-	put_str(o, "lib_mode_source", c->lib_mode_source);
-	put_str(o, "bundle", c->bundle);
-	json_object_object_add(o, "pid", json_object_new_int(c->pid));
-	json_object_object_add(o, "created", json_object_new_int64(c->created));
-	json_object_object_add(o, "snapshot", json_object_new_boolean(c->snapshot));
-	json_object_object_add(o, "layers", strv_json(c->layers, c->nlayers));
-	json_object_object_add(o, "exceptions",
-			       strv_json(c->exceptions, c->nexceptions));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	len = strlen(text);
-
-	state_path(d, c->id, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
-	    fsync(fd) != 0) {
-		ret = -errno;
-		log_warn("saving %s: %s", tmp, strerror(errno));
-	}
-	if (fd >= 0)
-		close(fd);
-	if (!ret && rename(tmp, path) != 0) {
-		ret = -errno;
-		log_warn("saving %s: %s", path, strerror(errno));
-	}
-	json_object_put(o);
-	return ret;
-}
-
-static void container_unsave(struct driftd *d, const char *id)
-{
-	char path[PATH_MAX];
-
-	state_path(d, id, path, sizeof(path));
-	if (unlink(path) != 0 && errno != ENOENT)
-		log_warn("removing %s: %s", path, strerror(errno));
-}
-
-static char *jstr(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (json_object_object_get_ex(o, k, &v) &&
-	    json_object_is_type(v, json_type_string))
-		return xstrdup_or_null(json_object_get_string(v));
-	return NULL;
-}
-
-static char **jstrv(json_object *o, const char *k, size_t *n)
-{
-	json_object *a;
-	char **v;
-	size_t i, len;
-
-	*n = 0;
-	if (!json_object_object_get_ex(o, k, &a) ||
-	    !json_object_is_type(a, json_type_array))
-		return NULL;
-	len = json_object_array_length(a);
-	v = calloc(len + 1, sizeof(*v));
-	if (!v)
-		abort();
-	for (i = 0; i < len; i++) {
-		json_object *e = json_object_array_get_idx(a, i);
-
-		if (json_object_is_type(e, json_type_string))
-			v[(*n)++] = xstrdup_or_null(json_object_get_string(e));
-	}
-	return v;
-}
-
-static struct container *container_from_json(json_object *o)
-{
-	struct container *c = calloc(1, sizeof(*c));
-	json_object *v;
-	char *s;
-
-	if (!c)
-		abort();
-	s = jstr(o, "id");
-	if (!s || !oci_valid_id(s)) {
-		free(s);
-		free(c);
-		return NULL;
-	}
-	snprintf(c->id, sizeof(c->id), "%s", s);
-	free(s);
-	c->name = jstr(o, "name");
-	c->pod = jstr(o, "pod");
-	c->namespace_ = jstr(o, "namespace");
-	c->image = jstr(o, "image");
-	c->cgroup_path = jstr(o, "cgroup");
-	if (json_object_object_get_ex(o, "cgroup_id", &v))
-		c->cgroup_id = json_object_get_uint64(v);
-	s = jstr(o, "set");
-	snprintf(c->set, sizeof(c->set), "%s", s ? s : "");
-	free(s);
-	s = jstr(o, "mode");
-	c->mode = s ? config_mode_from_name(s) : -2;
-	free(s);
-	c->mode_source = jstr(o, "mode_source");
-	s = jstr(o, "lib_mode");
-	c->lib_mode = s ? config_mode_from_name(s) : -2;
-	free(s);
-	if (c->lib_mode < 0)	/* a record from before library modes */
-		c->lib_mode = c->mode;
-	c->lib_mode_source = jstr(o, "lib_mode_source");
-	c->bundle = jstr(o, "bundle");
-	if (json_object_object_get_ex(o, "pid", &v))
-		c->pid = json_object_get_int(v);
-	if (json_object_object_get_ex(o, "created", &v))
-		c->created = json_object_get_int64(v);
-	if (json_object_object_get_ex(o, "snapshot", &v))
-		c->snapshot = json_object_get_boolean(v);
-	c->layers = jstrv(o, "layers", &c->nlayers);
-	c->exceptions = jstrv(o, "exceptions", &c->nexceptions);
-	if (!c->cgroup_path || c->cgroup_path[0] != '/' || !c->cgroup_id ||
-	    !c->set[0] || c->mode < 0) {
-		container_free(c);
-		return NULL;
-	}
-	return c;
-}
-
-int containers_load(struct driftd *d)
-{
-	char dir[PATH_MAX], path[PATH_MAX * 2];
-	struct dirent *de;
-	DIR *dh;
-	int n = 0;
-
-	snprintf(dir, sizeof(dir), "%s/containers", d->cfg.state_dir);
-	dh = opendir(dir);
-	if (!dh)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(dh))) {
-		size_t l = strlen(de->d_name);
-		json_object *o;
-		struct container *c;
-
-		if (l < 6 || strcmp(de->d_name + l - 5, ".json"))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		o = load_json(path);
-		c = o ? container_from_json(o) : NULL;
-		if (o)
-			json_object_put(o);
-		if (!c) {
-			log_warn("%s: unreadable container record, removed", path);
-			unlink(path);
-			continue;
-		}
-		if (container_find(d, c->id)) {
-			container_free(c);
-			continue;
-		}
-		container_link(d, c);
-		n++;
-	}
-	closedir(dh);
-	return n;
-}
-
 /* ---- binding a new container ---- */
 
 /*
@@ -554,7 +265,29 @@ static int container_set(struct driftd *d, struct container *c, int pid,
 }
 
 static char *read_bundle_config(const char *bundle, struct oci_config *cfg,
-				char *err, size_t errlen);
+				char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	size_t len;
+	char *text;
+	int ret;
+
+	if (snprintf(path, sizeof(path), "%s/config.json", bundle) >= (int)sizeof(path)) {
+		snprintf(err, errlen, "bundle path too long");
+		return NULL;
+	}
+	text = read_file_all(path, OCI_MAX_INPUT, &len);
+	if (!text) {
+		snprintf(err, errlen, "%.300s: %s", path,
+			 errno == EFBIG ? "larger than 64 MiB" : strerror(errno));
+		return NULL;
+	}
+	ret = oci_parse_config(text, len, cfg, err, errlen);
+	free(text);
+	if (ret)
+		return NULL;
+	return cfg->root_path;
+}
 
 /*
  * The container's root as the host sees it (the bundle's root.path: at
@@ -605,32 +338,6 @@ int container_bind(struct driftd *d, struct container *c,
 	}
 	return 0;
 }
-
-static char *read_bundle_config(const char *bundle, struct oci_config *cfg,
-				char *err, size_t errlen)
-{
-	char path[PATH_MAX];
-	size_t len;
-	char *text;
-	int ret;
-
-	if (snprintf(path, sizeof(path), "%s/config.json", bundle) >= (int)sizeof(path)) {
-		snprintf(err, errlen, "bundle path too long");
-		return NULL;
-	}
-	text = read_file_all(path, OCI_MAX_INPUT, &len);
-	if (!text) {
-		snprintf(err, errlen, "%.300s: %s", path,
-			 errno == EFBIG ? "larger than 64 MiB" : strerror(errno));
-		return NULL;
-	}
-	ret = oci_parse_config(text, len, cfg, err, errlen);
-	free(text);
-	if (ret)
-		return NULL;
-	return cfg->root_path;
-}
-
 
 /*
  * host-library: a bind mount of the OCI spec whose host source (a

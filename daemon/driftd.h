@@ -124,7 +124,7 @@ struct driftd {
 	struct metrics m;
 };
 
-/* containers.c: registry, persistence, binding and unbinding */
+/* containers.c: the registry; a container's start, binding and removal */
 struct container *container_find(struct driftd *d, const char *id);
 struct container *container_find_cgroup(struct driftd *d, uint64_t cgid);
 /* Also among recently removed containers (late events). */
@@ -143,8 +143,6 @@ int container_bind(struct driftd *d, struct container *c, char *err,
 		   size_t errlen);
 void container_remove(struct driftd *d, struct container *c, const char *why);
 void container_free(struct container *c);
-int container_save(struct driftd *d, const struct container *c);
-int containers_load(struct driftd *d);	/* records in the state dir */
 void container_link(struct driftd *d, struct container *c);
 int cgroup_of_pid(int pid, char *path, size_t size);
 /* A pidfd's process has not exited (poll: no permission needed). */
@@ -234,7 +232,13 @@ void metrics_hook_latency(struct driftd *d, double seconds);
 /* privs.c */
 int privs_drop(void);
 
-/* podman / containers-storage metadata (containers.c) */
+/* records.c: STATE_DIR/containers/<id>.json (schema: common/record.c) */
+int container_save(struct driftd *d, const struct container *c);
+void container_unsave(struct driftd *d, const char *id);
+/* Links every valid record not yet known; malformed ones are removed. */
+int containers_load(struct driftd *d);	/* records in the state dir */
+
+/* storage.c: podman / containers-storage metadata */
 void storage_lookup(const char *id, char **name, char **image, char **image_id);
 
 #endif
