@@ -177,6 +177,9 @@ rt_bundle() {
 		mount -t overlay -o "lowerdir=$lower,upperdir=$b/upper,workdir=$b/work" "ovl-$name" "$b/rootfs"
 	fi
 	(cd "$b" && crun spec >/dev/null)
+	# slow kernels (DRIFT_TIME_SCALE): the hook's default 10 s, scaled (the
+	# debug kernel on a loaded host once took 13.6 s to bind a container)
+	[ -z "$tmo" ] && [ "$TIME_SCALE" -gt 1 ] && tmo=$((10000 * TIME_SCALE))
 	[ -n "$tmo" ] && hookargs="$hookargs, \"--timeout-ms\", \"$tmo\""
 	python3 - "$b/config.json" "$HOOK" "$hookargs" "$ann" "$cmd" "${tmo:-50000}" <<-'PY'
 	import json, sys
@@ -258,7 +261,16 @@ rt_metrics() { busybox wget -q -O - http://127.0.0.1:9477/metrics; }
 
 # Kernel state (driftd --kernel-state prints it as JSON; works while the
 # daemon itself is stopped).
-rt_kstate() { timeout 20 "$DRIFTD" --kernel-state || fail "driftd --kernel-state failed or hung"; }
+# rt_kstate: the kernel's state as JSON (driftd --kernel-state). Callers
+# read it through a pipe or $(...), where fail() would only end a subshell
+# and its message would go into the pipe: say it on stderr (the log).
+rt_kstate() {
+	local rc=0
+	timeout $((20 * TIME_SCALE)) "$DRIFTD" --kernel-state || rc=$?
+	[ "$rc" = 0 ] && return 0
+	echo "FAIL: driftd --kernel-state failed or hung (exit $rc$([ "$rc" = 124 ] && echo ": timed out after $((20 * TIME_SCALE)) s"))" >&2
+	return 1
+}
 rt_bindings() { rt_kstate | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["bindings"]))'; }
 rt_sets() {
 	rt_kstate | python3 -c 'import json,sys
