@@ -21,6 +21,11 @@
 #   IMG=ok  COPY=ran|denied  DL=ran|denied  SCRIPT=ran|denied  MEMFD=ran|denied
 set -eu
 
+# DRIFT_TIME_SCALE=N (as in lib.sh): slow kernels (make test-debug) scale
+# the hook's default timeout and rt_kstate's by N
+TIME_SCALE=${DRIFT_TIME_SCALE:-1}
+case $TIME_SCALE in '' | *[!0-9]* | 0) TIME_SCALE=1 ;; esac
+
 REPO=${DRIFT_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 DRIFTD=$REPO/daemon/driftd
 HOOK=$REPO/daemon/drift-oci-hook
