@@ -9,7 +9,7 @@ rt_init
 rt_start_driftd
 N=${CHURN_N:-100}
 
-rt_bundle keep drift.io/mode=enforce --args 'sleep 600'
+rt_bundle keep drift.io/mode=enforce --args 'sleep 3600'
 crun run -d -b "$RT/b/keep" keep >/dev/null 2>&1 || fail "start keep"
 [ "$(rt_binding_mode keep)" = enforce ] || fail "keep not bound"
 
