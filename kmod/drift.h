@@ -308,18 +308,19 @@ int drift_selftest_run(void);		/* 0 or -errno; process context */
 u64 drift_selftest_time(void);		/* CLOCK_REALTIME ns of the last run */
 
 /* ---- verdict.c: the decision ---- */
-/* O(1), no allocation, any context: true when @file is surely allowed */
+/*
+ * O(1), no allocation, any context: true when @file is surely allowed (the
+ * allow is counted)
+ */
 bool drift_fast_allow(struct file *file, int op);
-bool drift_fast_allow_nocount(struct file *file, int op);
-/* the current task's binding has library mode enforce (RCU inside) */
-bool drift_lib_enforced(void);
-#define DRIFT_DECIDE_ENFORCE_ONLY 1	/* decide only in enforce, no counts */
+/* the current task's binding checks mappings: library mode not off */
+bool drift_lib_governed(void);
 /*
  * 0 or -EACCES. Process context; sleeps (hashes) except for
  * DRIFT_OP_MPROTECT, which runs under mmap_lock and uses the digest cache
  * only. @hint names the file when d_path() cannot.
  */
-int drift_decide(struct file *file, int op, const char *hint, int flags);
+int drift_decide(struct file *file, int op, const char *hint);
 
 /* ---- verify.c: content verification ---- */
 int drift_file_digest(struct file *file, struct inode *real, u8 *digest);
@@ -341,11 +342,9 @@ struct drift_event {
 	char path[];
 };
 
-int drift_ratelimit_take(struct drift_ratelimit *rl);
 void drift_ratelimit_init(struct drift_ratelimit *rl);
-extern struct drift_ratelimit drift_default_rl;
-void drift_event_queue(struct drift_event *ev,
-		       struct drift_stats __percpu *bstats);
+void drift_event_decision(struct drift_binding *b,
+			  const struct drift_event *tmpl, const char *path);
 void drift_event_selftest(void);
 int drift_events_init(void);
 void drift_events_exit(void);

@@ -28,7 +28,7 @@ static bool events_stopping;
 static struct task_struct *event_thread;
 static DECLARE_WAIT_QUEUE_HEAD(event_wq);
 
-struct drift_ratelimit drift_default_rl;
+static struct drift_ratelimit drift_default_rl;
 
 void drift_ratelimit_init(struct drift_ratelimit *rl)
 {
@@ -42,7 +42,7 @@ void drift_ratelimit_init(struct drift_ratelimit *rl)
  * Takes a token. Returns the number of events suppressed since the last
  * one that passed (>= 0), or -1 when this one is suppressed too.
  */
-int drift_ratelimit_take(struct drift_ratelimit *rl)
+static int drift_ratelimit_take(struct drift_ratelimit *rl)
 {
 	u64 rate = READ_ONCE(drift_event_rate);
 	u64 cap = (u64)READ_ONCE(drift_event_burst) * NSEC_PER_SEC;
@@ -67,8 +67,8 @@ int drift_ratelimit_take(struct drift_ratelimit *rl)
 }
 
 /* Takes ownership of @ev. */
-void drift_event_queue(struct drift_event *ev,
-		       struct drift_stats __percpu *bstats)
+static void drift_event_queue(struct drift_event *ev,
+			      struct drift_stats __percpu *bstats)
 {
 	bool queued = false;
 
@@ -92,6 +92,55 @@ void drift_event_queue(struct drift_event *ev,
 	 */
 	drift_count(bstats, DRIFT_STAT_EVENTS_SENT);
 	wake_up(&event_wq);
+}
+
+static void count2(struct drift_stats __percpu *bstats,
+		   enum drift_stat_attr i)
+{
+	drift_count(drift_global_stats, i);
+	drift_count(bstats, i);
+}
+
+/*
+ * A decision's event: @tmpl holds what verdict.c decided (op, reason,
+ * action, mode, file, binding and set names, cgroup); this adds who and
+ * when and the path, under @b's rate limit (the default's when @b is NULL,
+ * the default set's decisions). Counted, never built, when nobody listens.
+ */
+void drift_event_decision(struct drift_binding *b,
+			  const struct drift_event *tmpl, const char *path)
+{
+	struct drift_stats __percpu *bstats = b ? b->stats : NULL;
+	struct drift_ratelimit *rl = b ? &b->rl : &drift_default_rl;
+	size_t len = strlen(path);
+	struct drift_event *ev;
+	int suppressed;
+
+	if (!genl_has_listeners(&drift_family, &init_net, 0)) {
+		count2(bstats, DRIFT_STAT_EVENTS_DROPPED);
+		return;
+	}
+	suppressed = drift_ratelimit_take(rl);
+	if (suppressed < 0) {
+		count2(bstats, DRIFT_STAT_EVENTS_SUPPRESSED);
+		return;
+	}
+	ev = kmalloc(sizeof(*ev) + len + 1, GFP_KERNEL);
+	if (!ev) {
+		count2(bstats, DRIFT_STAT_EVENTS_DROPPED);
+		return;
+	}
+	*ev = *tmpl;
+	ev->time_ns = drift_now_ns();
+	ev->pid = task_tgid_nr(current);
+	rcu_read_lock();
+	ev->ppid = task_tgid_nr(rcu_dereference(current->real_parent));
+	rcu_read_unlock();
+	ev->uid = from_kuid_munged(&init_user_ns, current_uid());
+	ev->suppressed = suppressed;
+	get_task_comm(ev->comm, current);
+	memcpy(ev->path, path, len + 1);
+	drift_event_queue(ev, bstats);
 }
 
 /*

@@ -252,7 +252,7 @@ static noinline __noclone long call_orig_syscall(int h,
 /* An exec's binfmt pass, or an AT_EXECVE_CHECK: decided the same way. */
 static int bprm_slow(int h, struct linux_binprm *bprm)
 {
-	int ret = drift_decide(bprm->file, DRIFT_OP_EXEC, bprm->filename, 0);
+	int ret = drift_decide(bprm->file, DRIFT_OP_EXEC, bprm->filename);
 
 	if (!ret)
 		ret = call_orig_bprm(h, bprm);
@@ -274,7 +274,7 @@ static noinline __noclone int drift_mmap_file_slow(struct file *file,
 						   unsigned long prot,
 						   unsigned long flags)
 {
-	int ret = drift_decide(file, DRIFT_OP_MMAP, NULL, 0);
+	int ret = drift_decide(file, DRIFT_OP_MMAP, NULL);
 
 	if (!ret)
 		ret = call_orig_mmap(file, prot, flags);
@@ -287,7 +287,7 @@ static noinline __noclone int drift_file_mprotect_slow(struct vm_area_struct *vm
 						       unsigned long reqprot,
 						       unsigned long prot)
 {
-	int ret = drift_decide(vma->vm_file, DRIFT_OP_MPROTECT, NULL, 0);
+	int ret = drift_decide(vma->vm_file, DRIFT_OP_MPROTECT, NULL);
 
 	if (!ret)
 		ret = call_orig_mprotect(vma, reqprot, prot);
@@ -296,17 +296,19 @@ static noinline __noclone int drift_file_mprotect_slow(struct vm_area_struct *vm
 }
 
 /*
- * The interpreter of an exec is opened before the point of no return, its
- * mapping happens after it (a denial there kills the task with SIGSEGV).
- * Refuse here already, in library mode enforce, so that execve() fails
- * with EACCES. Audit mode reports at the mapping, once.
+ * The interpreter of an exec (an ELF program's PT_INTERP, a script's #!
+ * line, a binfmt_misc handler) is opened before the point of no return and
+ * mapped after it, where a denial kills the task with SIGSEGV. It is
+ * decided here, as a mapping in library mode, once: execve() fails with
+ * EACCES in enforce, audit reports here, and the ELF loader's mapping of
+ * it that follows is not checked again (exec_time_map()).
  */
 static noinline __noclone struct file *drift_open_exec_slow(const char *name)
 {
 	struct file *file = call_orig_open_exec(name);
 
-	if (!IS_ERR(file) && !drift_fast_allow_nocount(file, DRIFT_OP_MMAP) &&
-	    drift_decide(file, DRIFT_OP_MMAP, name, DRIFT_DECIDE_ENFORCE_ONLY)) {
+	if (!IS_ERR(file) && !drift_fast_allow(file, DRIFT_OP_MMAP) &&
+	    drift_decide(file, DRIFT_OP_MMAP, name)) {
 		fput(file);
 		file = ERR_PTR(-EACCES);
 	}
@@ -364,6 +366,18 @@ static bool map_is_exec(struct file *file, unsigned long prot)
 	       !(file->f_path.mnt->mnt_sb->s_iflags & SB_I_NOEXEC);
 }
 
+/*
+ * The ELF loader mapping, during an exec, the file being exec'd (decided
+ * by the exec check) or its interpreter (decided when it was opened:
+ * drift_open_exec_slow()). Both were opened by open_exec() or execve()'s
+ * own open, with __FMODE_EXEC, which open(2) and fcntl(2) cannot set; and
+ * only the kernel maps a file while its task is in execve().
+ */
+static bool exec_time_map(struct file *file)
+{
+	return current->in_execve && (file->f_flags & __FMODE_EXEC);
+}
+
 /* Returns where the call continues, or 0 to run the original. */
 static unsigned long hook_target(unsigned long ip, unsigned long parent_ip,
 				 struct pt_regs *regs, bool *slow)
@@ -385,6 +399,7 @@ static unsigned long hook_target(unsigned long ip, unsigned long parent_ip,
 			return 0;	/* anonymous memory: never checked */
 		}
 		if (!map_is_exec(file, regs_get_kernel_argument(regs, 1)) ||
+		    exec_time_map(file) ||
 		    within_module(parent_ip, THIS_MODULE) ||
 		    drift_fast_allow(file, DRIFT_OP_MMAP))
 			return 0;
@@ -472,7 +487,7 @@ static unsigned long hook_target(unsigned long ip, unsigned long parent_ip,
 			return (unsigned long)drift_selftest_deny_file;
 		}
 		if (!current->in_execve || within_module(parent_ip, THIS_MODULE) ||
-		    !drift_lib_enforced())
+		    !drift_lib_governed())
 			return 0;
 		return (unsigned long)drift_open_exec_slow;
 	}

@@ -783,6 +783,13 @@ static int staging_part(struct drift_staging_area *s, u32 dev, u16 *part,
 	return 0;
 }
 
+/*
+ * drift_set_add()'s per-entry hash and part, from its checking pass to its
+ * inserting pass (each entry is hashed once): under drift_mutex.
+ */
+static u64 add_hash[DRIFT_SET_CHUNK_MAX];
+static u16 add_part[DRIFT_SET_CHUNK_MAX];
+
 /* All of @ids or none: checked and room made before the first insert. */
 int drift_set_add(const char *name, u32 portid,
 		  const struct drift_file_id *ids, u32 n,
@@ -796,6 +803,10 @@ int drift_set_add(const char *name, u32 portid,
 	int err;
 
 	lockdep_assert_held(&drift_mutex);
+	if (n > DRIFT_SET_CHUNK_MAX) {
+		NL_SET_ERR_MSG(extack, "more than DRIFT_SET_CHUNK_MAX entries in one message");
+		return -EINVAL;
+	}
 	s = staging_mine(name, portid, extack);
 	if (!s)
 		return -ENOENT;
@@ -808,17 +819,16 @@ int drift_set_add(const char *name, u32 portid,
 		return -E2BIG;
 	}
 	for (i = 0; i < n; i++) {
-		u16 part;
+		u32 dev = MKDEV(ids[i].dev_major, ids[i].dev_minor);
 
 		err = check_id(&ids[i], extack);
 		if (err)
 			return err;
-		err = staging_part(s, MKDEV(ids[i].dev_major, ids[i].dev_minor),
-				   &part, extack);
+		err = staging_part(s, dev, &add_part[i], extack);
 		if (err)
 			return err;
-		si = seg_index(id_hash(MKDEV(ids[i].dev_major,
-					     ids[i].dev_minor), ids[i].ino));
+		add_hash[i] = id_hash(dev, ids[i].ino);
+		si = seg_index(add_hash[i]);
 		cnt[si]++;
 		if (id_digest(&ids[i]))
 			digests |= BIT_ULL(si);
@@ -833,16 +843,12 @@ int drift_set_add(const char *name, u32 portid,
 		}
 	}
 	for (i = 0; i < n; i++) {
-		u32 dev = MKDEV(ids[i].dev_major, ids[i].dev_minor);
-		u64 h = id_hash(dev, ids[i].ino);
 		struct drift_entry e;
-		u16 part;
 
-		staging_part(s, dev, &part, extack);	/* found: cannot fail */
-		entry_from_id(&e, &ids[i], part);
-		if (seg_insert(seg_locked(seg_index(h)), h, &e,
-			       id_digest(&ids[i]))) {
-			part_of(part)->nentries++;
+		entry_from_id(&e, &ids[i], add_part[i]);
+		if (seg_insert(seg_locked(seg_index(add_hash[i])), add_hash[i],
+			       &e, id_digest(&ids[i]))) {
+			part_of(add_part[i])->nentries++;
 			s->nentries++;
 			drift_node_used++;
 		}

@@ -90,13 +90,6 @@ static void count_op(struct drift_stats __percpu *b, int op,
 	count2(b, op_stat(op, i));
 }
 
-static void count_fast(bool count, struct drift_stats __percpu *b, int op,
-		       enum drift_stat_attr i)
-{
-	if (count)
-		count_op(b, op, i);
-}
-
 /*
  * Whether @e allows @op: an entry flagged DRIFT_FILE_F_MAP_ONLY (an ELF
  * object without an execute bit) may be mapped, but an exec of it is
@@ -108,34 +101,58 @@ static bool entry_usable(const struct drift_entry *e, int op)
 }
 
 /*
- * Mappings that library mode never denies: the executable being exec'd
- * (its mapping by the ELF loader is decided by the exec check), files that
- * are not regular (device memory, /dev/zero, which is anonymous memory),
- * and fileless files unless the binding asks for them. Returns true when
- * the mapping is allowed for one of these reasons.
+ * Mappings that library mode never denies: files that are not regular
+ * (device memory, /dev/zero, which is anonymous memory), and fileless files
+ * unless the binding asks for them. Returns true when the mapping is
+ * allowed for one of these reasons. (The ELF loader's mappings during an
+ * exec never get here: hook.c, exec_time_map().)
  */
-static bool map_exempt(struct file *file, const struct inode *real,
-		       int op, u32 bflags)
+static bool map_exempt(const struct inode *real, u32 bflags)
 {
-	struct mm_struct *mm = current->mm;
-
 	if (!S_ISREG(real->i_mode))
-		return true;
-	if (op == DRIFT_OP_MMAP && current->in_execve && mm &&
-	    file == rcu_access_pointer(mm->exe_file))
 		return true;
 	return real->i_nlink == 0 && !(bflags & DRIFT_BIND_F_FILELESS_MAP);
 }
 
-/* @count: false for a pre-check whose op is counted later (open_exec) */
-static bool fast_allow(struct file *file, int op, bool count)
+/*
+ * What governs the current task for @op, under RCU, in one place for both
+ * paths. A binding's mode for @op (the library mode for a mapping) and
+ * set; without a binding, the default for an exec, and nothing
+ * (DRIFT_MODE_OFF) for a mapping: mappings are governed by bindings only.
+ */
+static int binding_mode(const struct drift_binding *b, int op,
+			struct drift_set **set)
 {
-	struct drift_stats __percpu *bstats = NULL;
+	*set = rcu_dereference(b->set);
+	return op == DRIFT_OP_EXEC ? READ_ONCE(b->mode) : READ_ONCE(b->lib_mode);
+}
+
+static int default_mode(int op, struct drift_set **set)
+{
+	*set = NULL;
+	if (op != DRIFT_OP_EXEC)
+		return DRIFT_MODE_OFF;
+	*set = rcu_dereference(drift_default_set);
+	return READ_ONCE(drift_default_mode);
+}
+
+/* A mode-off allow, counted the same on both paths. */
+static void count_off(struct drift_binding *b, int op)
+{
+	if (b)
+		count_op(b->stats, op, DRIFT_STAT_EXECS_ALLOWED);
+	else if (op == DRIFT_OP_EXEC)
+		drift_count(drift_global_stats, DRIFT_STAT_EXECS_UNGOVERNED);
+}
+
+bool drift_fast_allow(struct file *file, int op)
+{
+	struct drift_stats __percpu *bstats;
 	const struct drift_entry *e;
 	struct drift_binding *b;
 	struct drift_set *set;
 	struct drift_hit hit;
-	bool ctime_changed = false, allow = false;
+	bool ctime_changed = false, allow = true;
 	struct inode *real;
 	struct drift_id id;
 	u64 cgid;
@@ -143,63 +160,33 @@ static bool fast_allow(struct file *file, int op, bool count)
 
 	rcu_read_lock();
 	b = drift_binding_find_task(&cgid);
-	if (b) {
-		mode = READ_ONCE(b->mode);
-		if (op != DRIFT_OP_EXEC)
-			mode = READ_ONCE(b->lib_mode);
-		set = rcu_dereference(b->set);
-		bstats = count ? b->stats : NULL;
-	} else if (op != DRIFT_OP_EXEC) {
-		/* mappings are governed by bindings only */
-		allow = true;
-		goto out;
-	} else {
-		mode = READ_ONCE(drift_default_mode);
-		set = rcu_dereference(drift_default_set);
-		if (mode == DRIFT_MODE_OFF) {
-			drift_count(drift_global_stats,
-				    DRIFT_STAT_EXECS_UNGOVERNED);
-			allow = true;
-			goto out;
-		}
-	}
+	mode = b ? binding_mode(b, op, &set) : default_mode(op, &set);
 	if (mode == DRIFT_MODE_OFF) {
-		count_fast(count, bstats, op, DRIFT_STAT_EXECS_ALLOWED);
-		allow = true;
+		count_off(b, op);
 		goto out;
 	}
+	/* not off: a mapping here has a binding */
 	real = drift_real_inode(file->f_path.dentry);
-	if (op != DRIFT_OP_EXEC && map_exempt(file, real, op, READ_ONCE(b->flags))) {
-		count_fast(count, bstats, op, DRIFT_STAT_EXECS_CHECKED);
-		count_fast(count, bstats, op, DRIFT_STAT_EXECS_ALLOWED);
-		allow = true;
-		goto out;
-	}
+	if (op != DRIFT_OP_EXEC && map_exempt(real, READ_ONCE(b->flags)))
+		goto allowed;
+	allow = false;
 	if (!set)
 		goto out;
 	file_identity(real, &id);
 	e = drift_set_lookup(set, id.dev, id.ino, &hit);
-	if (entry_usable(e, op) && entry_matches(e, &id, &ctime_changed)) {
-		count_fast(count, bstats, op, DRIFT_STAT_EXECS_CHECKED);
-		count_fast(count, bstats, op, DRIFT_STAT_EXECS_ALLOWED);
-		allow = true;
-	}
+	if (!entry_usable(e, op) || !entry_matches(e, &id, &ctime_changed))
+		goto out;
+	allow = true;
+allowed:
+	bstats = b ? b->stats : NULL;
+	count_op(bstats, op, DRIFT_STAT_EXECS_CHECKED);
+	count_op(bstats, op, DRIFT_STAT_EXECS_ALLOWED);
 out:
 	rcu_read_unlock();
 	return allow;
 }
 
-bool drift_fast_allow(struct file *file, int op)
-{
-	return fast_allow(file, op, true);
-}
-
-bool drift_fast_allow_nocount(struct file *file, int op)
-{
-	return fast_allow(file, op, false);
-}
-
-bool drift_lib_enforced(void)
+bool drift_lib_governed(void)
 {
 	struct drift_binding *b;
 	bool ret;
@@ -207,7 +194,7 @@ bool drift_lib_enforced(void)
 
 	rcu_read_lock();
 	b = drift_binding_find_task(&cgid);
-	ret = b && READ_ONCE(b->lib_mode) == DRIFT_MODE_ENFORCE;
+	ret = b && READ_ONCE(b->lib_mode) != DRIFT_MODE_OFF;
 	rcu_read_unlock();
 	return ret;
 }
@@ -240,18 +227,13 @@ static void look_up(struct file *file, int op, struct inode *real,
 	b = drift_binding_find_task(&l->cgid);
 	if (b && drift_binding_tryget(b)) {
 		l->b = b;
-		l->mode = READ_ONCE(b->mode);
-		if (op != DRIFT_OP_EXEC)
-			l->mode = READ_ONCE(b->lib_mode);
+		l->mode = binding_mode(b, op, &set);
 		l->bflags = READ_ONCE(b->flags);
-		set = rcu_dereference(b->set);
 		strscpy(l->binding, rcu_dereference(b->name)->s,
 			sizeof(l->binding));
-	} else if (op != DRIFT_OP_EXEC) {
-		l->mode = DRIFT_MODE_OFF;	/* mappings: bindings only */
 	} else {
-		l->mode = READ_ONCE(drift_default_mode);
-		set = rcu_dereference(drift_default_set);
+		/* none, or one going away */
+		l->mode = default_mode(op, &set);
 	}
 	if (set && refcount_inc_not_zero(&set->ref)) {
 		l->set = set;
@@ -259,7 +241,7 @@ static void look_up(struct file *file, int op, struct inode *real,
 	}
 	if (l->mode == DRIFT_MODE_OFF)
 		goto out;
-	if (op != DRIFT_OP_EXEC && map_exempt(file, real, op, l->bflags)) {
+	if (op != DRIFT_OP_EXEC && map_exempt(real, l->bflags)) {
 		l->exempt = true;
 		goto out;
 	}
@@ -299,69 +281,43 @@ out:
 	rcu_read_unlock();
 }
 
+/* The event of a denial or an audit: what was decided; event.c the rest. */
 static void emit_event(int op, const struct drift_look *l,
 		       const struct drift_id *id, const char *path,
 		       int reason, int action)
 {
-	struct drift_stats __percpu *bstats = l->b ? l->b->stats : NULL;
-	struct drift_ratelimit *rl = l->b ? &l->b->rl : &drift_default_rl;
-	struct drift_event *ev;
-	int suppressed;
+	struct drift_event ev = {
+		.cgid = l->cgid,
+		.reason = reason,
+		.action = action,
+		.mode = l->mode,
+		.op = op,
+		.has_binding = l->b,
+		.file = {
+			.ino = id->ino,
+			.dev_major = MAJOR(id->dev),
+			.dev_minor = MINOR(id->dev),
+			.generation = id->gen,
+			.ctime_sec = id->ctime.tv_sec,
+			.ctime_nsec = id->ctime.tv_nsec,
+			.flags = DRIFT_FILE_F_GENERATION | DRIFT_FILE_F_CTIME,
+		},
+	};
 
-	if (!genl_has_listeners(&drift_family, &init_net, 0)) {
-		/* nobody to tell: counted, not built */
-		count2(bstats, DRIFT_STAT_EVENTS_DROPPED);
-		return;
-	}
-	suppressed = drift_ratelimit_take(rl);
-	if (suppressed < 0) {
-		count2(bstats, DRIFT_STAT_EVENTS_SUPPRESSED);
-		return;
-	}
-	ev = kzalloc(sizeof(*ev) + strlen(path) + 1, GFP_KERNEL);
-	if (!ev) {
-		count2(bstats, DRIFT_STAT_EVENTS_DROPPED);
-		return;
-	}
-	ev->time_ns = drift_now_ns();
-	ev->cgid = l->cgid;
-	ev->pid = task_tgid_nr(current);
-	rcu_read_lock();
-	ev->ppid = task_tgid_nr(rcu_dereference(current->real_parent));
-	rcu_read_unlock();
-	ev->uid = from_kuid_munged(&init_user_ns, current_uid());
-	ev->suppressed = suppressed;
-	ev->reason = reason;
-	ev->action = action;
-	ev->mode = l->mode;
-	ev->op = op;
-	ev->has_binding = l->b;
-	get_task_comm(ev->comm, current);
-	strscpy(ev->binding, l->binding, sizeof(ev->binding));
-	strscpy(ev->set, l->set_name, sizeof(ev->set));
-	ev->file.ino = id->ino;
-	ev->file.dev_major = MAJOR(id->dev);
-	ev->file.dev_minor = MINOR(id->dev);
-	ev->file.generation = id->gen;
-	ev->file.ctime_sec = id->ctime.tv_sec;
-	ev->file.ctime_nsec = id->ctime.tv_nsec;
-	ev->file.flags = DRIFT_FILE_F_GENERATION | DRIFT_FILE_F_CTIME;
-	strcpy(ev->path, path);
-	drift_event_queue(ev, bstats);
+	strscpy(ev.binding, l->binding, sizeof(ev.binding));
+	strscpy(ev.set, l->set_name, sizeof(ev.set));
+	drift_event_decision(l->b, &ev, path);
 }
 
 /*
  * Returns 0 (allow) or -EACCES. Process context; may sleep, but for
  * DRIFT_OP_MPROTECT (mmap_lock held for write) it never hashes: a file that
  * needs content verification is decided from the digest cache, else denied
- * (verify_failed). With DRIFT_DECIDE_ENFORCE_ONLY (the interpreter open of
- * an exec) it decides only in enforce mode and counts only denials: the
- * mapping that follows counts the rest.
+ * (verify_failed).
  */
-int drift_decide(struct file *file, int op, const char *hint, int flags)
+int drift_decide(struct file *file, int op, const char *hint)
 {
 	struct inode *real = drift_real_inode(file->f_path.dentry);
-	bool enforce_only = flags & DRIFT_DECIDE_ENFORCE_ONLY;
 	struct drift_stats __percpu *bstats;
 	struct drift_look l = { };
 	bool fileless, verified = false, writable = false;
@@ -386,26 +342,17 @@ int drift_decide(struct file *file, int op, const char *hint, int flags)
 		l.excepted = drift_exception_match_path(l.b,
 							&file->f_path);
 
-	if (enforce_only && l.mode != DRIFT_MODE_ENFORCE)
-		goto out;
 	if (l.mode == DRIFT_MODE_OFF) {
-		if (l.b)
-			count_op(bstats, op, DRIFT_STAT_EXECS_ALLOWED);
-		else if (op == DRIFT_OP_EXEC)
-			drift_count(drift_global_stats,
-				    DRIFT_STAT_EXECS_UNGOVERNED);
+		count_off(l.b, op);
 		goto out;
 	}
-	if (!enforce_only)
-		count_op(bstats, op, DRIFT_STAT_EXECS_CHECKED);
+	count_op(bstats, op, DRIFT_STAT_EXECS_CHECKED);
 	if (l.in_set || l.exempt) {
-		if (!enforce_only)
-			count_op(bstats, op, DRIFT_STAT_EXECS_ALLOWED);
+		count_op(bstats, op, DRIFT_STAT_EXECS_ALLOWED);
 		goto out;
 	}
 	if (l.excepted) {
-		if (!enforce_only)
-			count_op(bstats, op, DRIFT_STAT_EXECS_EXCEPTED);
+		count_op(bstats, op, DRIFT_STAT_EXECS_EXCEPTED);
 		goto out;
 	}
 	if (l.has_digest && !fileless && S_ISREG(real->i_mode)) {
@@ -424,8 +371,7 @@ int drift_decide(struct file *file, int op, const char *hint, int flags)
 			verify_err = err;
 	}
 	if (verified) {
-		if (!enforce_only)
-			count_op(bstats, op, DRIFT_STAT_EXECS_VERIFIED);
+		count_op(bstats, op, DRIFT_STAT_EXECS_VERIFIED);
 		goto out;
 	}
 
@@ -445,8 +391,6 @@ int drift_decide(struct file *file, int op, const char *hint, int flags)
 		count2(bstats, DRIFT_STAT_VERIFY_ERRORS);
 	if (l.mode == DRIFT_MODE_ENFORCE) {
 		action = DRIFT_ACTION_DENY;
-		if (enforce_only)
-			count_op(bstats, op, DRIFT_STAT_EXECS_CHECKED);
 		count_op(bstats, op, DRIFT_STAT_EXECS_DENIED);
 	} else {
 		action = DRIFT_ACTION_AUDIT;

@@ -10,6 +10,10 @@
 #                           the host has python3.11. Libraries get an
 #                           execute bit so that 'set load --from-dir' takes
 #                           them whatever its ELF detection does.
+#   img_add_foreign_ld [DIR]
+#                           adds /bin/foreign-ld: /bin/true-dyn whose ELF
+#                           interpreter is /tmp/ld-linux-x86-64.so.2.x (a
+#                           copy of the loader dropped there runs it)
 #   LDSO                    the loader's path inside the image
 #   HAVE_PY                 1 when python3 is in the image
 #   dropped_copy CT SRC DST MODE
@@ -39,6 +43,19 @@ img_add_dynamic() {
 		HAVE_PY=1
 	fi
 	find "$d$lib" "$d/lib64" "$d/usr" -type f -exec chmod 755 {} +
+}
+
+img_add_foreign_ld() {
+	local d=${1:-$IMG}
+	"$PY" - "$d/bin/true-dyn" "$d/bin/foreign-ld" <<'PY' || fail "img_add_foreign_ld"
+import sys
+b = open(sys.argv[1], "rb").read()
+old = b"/lib64/ld-linux-x86-64.so.2\0"
+new = b"/tmp/ld-linux-x86-64.so.2.x\0"
+assert len(old) == len(new) and b.count(old) == 1
+open(sys.argv[2], "wb").write(b.replace(old, new))
+PY
+	chmod 755 "$d/bin/foreign-ld"
 }
 
 dropped_copy() { # CT SRC DST MODE

@@ -9,11 +9,13 @@
 t_init
 img_create
 img_add_dynamic
+img_add_foreign_ld
 set_load img "$IMG"
 for c in c1 c2 c3; do
 	ct_create $c
 	dropped_copy $c /usr/bin/true /tmp/dropped 0644
 	dropped_copy $c "$TOOLS/evil.so" /tmp/evil.so 0644
+	dropped_copy $c "$LDSO" /tmp/ld-linux-x86-64.so.2.x 0755
 done
 L=/lib/x86_64-linux-gnu
 
@@ -28,6 +30,8 @@ out=$(ct_run c1 "$LDSO" /tmp/dropped 2>&1); rc=$?
 assert_eq "ld.so /tmp/dropped in library mode audit (rc)" 0 "$rc"
 out=$(ct_run c1 /bin/sh -c 'LD_PRELOAD=/tmp/evil.so /bin/true-dyn' 2>&1)
 assert_match "LD_PRELOAD runs in audit" EVIL-SO-RAN "$out"
+# a dropped ELF interpreter: reported when execve() opens it, once
+expect_exec c1 ok /bin/foreign-ld
 out=$(ct_run c1 /bin/map_exec mprotect /tmp/dropped 2>&1)
 assert_eq "mprotect(PROT_EXEC) of a dropped file in audit" ok "$out"
 out=$(ct_run c1 /bin/map_exec mmap /tmp/dropped 2>&1)
@@ -36,6 +40,7 @@ mon_stop
 ev_show "$W/ev"
 assert_ge "audit events: ld.so /tmp/dropped" 2 "$(ev_count "$W/ev" op=mmap action=audit path=/tmp/dropped)"
 assert_ge "audit events: LD_PRELOAD evil.so" 1 "$(ev_count "$W/ev" op=mmap action=audit path=/tmp/evil.so)"
+assert_eq "audit event: the dropped interpreter, once" 1 "$(ev_count "$W/ev" op=mmap action=audit path=/tmp/ld-linux-x86-64.so.2.x binding=c1)"
 assert_eq "audit event: mprotect" 1 "$(ev_count "$W/ev" op=mprotect action=audit mode=audit path=/tmp/dropped)"
 assert_eq "no denial in audit" 0 "$(ev_count "$W/ev" action=deny)"
 assert_ge "maps_audited (c1)" 4 "$(stat_binding c1 maps_audited)"
