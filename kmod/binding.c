@@ -392,7 +392,7 @@ static bool exception_equal(const struct drift_exception *a,
 		return false;
 	if (a->type == DRIFT_EXC_PATH_PREFIX)
 		return a->path_len == b->path_len && !strcmp(a->path, b->path);
-	return a->dev == b->dev && a->ino == b->ino;
+	return a->id.dev == b->id.dev && a->id.ino == b->id.ino;
 }
 
 /* Copy-on-write: readers keep the old array until a grace period passes. */
@@ -488,8 +488,8 @@ static bool path_has_prefix(const char *path, const char *prefix, u32 plen)
 }
 
 /* Caller holds RCU. A file exception needs the same ctime. */
-bool drift_exception_match(const struct drift_exceptions *exc, u32 dev,
-			   u64 ino, u32 gen, const struct timespec64 *ctime)
+bool drift_exception_match(const struct drift_exceptions *exc,
+			   const struct drift_id *id)
 {
 	u32 i;
 
@@ -498,11 +498,11 @@ bool drift_exception_match(const struct drift_exceptions *exc, u32 dev,
 	for (i = 0; i < exc->n; i++) {
 		const struct drift_exception *e = &exc->items[i];
 
-		if (e->type == DRIFT_EXC_FILE && e->dev == dev &&
-		    e->ino == ino &&
-		    (!(e->flags & DRIFT_FILE_F_GENERATION) || e->gen == gen) &&
-		    e->ctime_sec == ctime->tv_sec &&
-		    e->ctime_nsec == ctime->tv_nsec)
+		if (e->type == DRIFT_EXC_FILE && e->id.dev == id->dev &&
+		    e->id.ino == id->ino &&
+		    (!(e->flags & DRIFT_FILE_F_GENERATION) ||
+		     e->id.gen == id->gen) &&
+		    timespec64_equal(&e->id.ctime, &id->ctime))
 			return true;
 	}
 	return false;

@@ -48,6 +48,28 @@ static inline void drift_count(struct drift_stats __percpu *s,
 		this_cpu_inc(s->c[i]);
 }
 
+/*
+ * A file's identity on this node, read from its real inode (under overlayfs
+ * the layer's, d_real()): device, inode number, generation and ctime. What
+ * the decision looks up, exceptions and the digest cache compare, and
+ * events report (as struct drift_file_id). One resolver: drift_file_id_of().
+ */
+struct drift_id {
+	u32 dev;
+	u32 gen;
+	u64 ino;
+	struct timespec64 ctime;
+};
+
+static inline void drift_file_id_of(const struct inode *real,
+				    struct drift_id *id)
+{
+	id->dev = real->i_sb->s_dev;
+	id->ino = real->i_ino;
+	id->gen = real->i_generation;
+	id->ctime = drift_inode_ctime(real);
+}
+
 /* ---- set.c: allowlists ---- */
 /*
  * One entry of the node-wide identity table: 24 bytes, a slot of one of
@@ -191,12 +213,8 @@ const u8 *drift_hit_digest(const struct drift_hit *hit);
 /* ---- binding.c: cgroups bound to sets ---- */
 struct drift_exception {
 	u8 type;			/* enum drift_exception_type */
-	u32 dev;
-	u64 ino;
-	u32 gen;
 	u32 flags;			/* DRIFT_FILE_F_GENERATION, _CTIME */
-	s64 ctime_sec;			/* a file exception always has ctime */
-	u32 ctime_nsec;
+	struct drift_id id;		/* a file exception always has ctime */
 	u32 path_len;
 	char *path;			/* container view, beneath the root */
 };
@@ -269,8 +287,8 @@ int drift_exception_change(u64 cgid, bool add,
 			   const struct drift_exception *exc,
 			   struct netlink_ext_ack *extack);
 /* File identity exceptions; caller holds RCU. */
-bool drift_exception_match(const struct drift_exceptions *exc, u32 dev,
-			   u64 ino, u32 gen, const struct timespec64 *ctime);
+bool drift_exception_match(const struct drift_exceptions *exc,
+			   const struct drift_id *id);
 /* Path exceptions, as seen from the binding's root; sleeps, holds a ref. */
 bool drift_exception_match_path(struct drift_binding *b,
 				const struct path *fpath);

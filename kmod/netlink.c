@@ -488,13 +488,13 @@ static int exception_put(struct sk_buff *skb, const struct drift_exception *e)
 	if (!nest || nla_put_u8(skb, DRIFT_EXC_A_TYPE, e->type))
 		return -EMSGSIZE;
 	if (e->type == DRIFT_EXC_FILE) {
-		id.ino = e->ino;
-		id.dev_major = MAJOR(e->dev);
-		id.dev_minor = MINOR(e->dev);
-		id.generation = e->gen;
+		id.ino = e->id.ino;
+		id.dev_major = MAJOR(e->id.dev);
+		id.dev_minor = MINOR(e->id.dev);
+		id.generation = e->id.gen;
 		id.flags = e->flags;
-		id.ctime_sec = e->ctime_sec;
-		id.ctime_nsec = e->ctime_nsec;
+		id.ctime_sec = e->id.ctime.tv_sec;
+		id.ctime_nsec = e->id.ctime.tv_nsec;
 		if (nla_put(skb, DRIFT_EXC_A_FILE, sizeof(id), &id))
 			return -EMSGSIZE;
 	} else if (nla_put_string(skb, DRIFT_EXC_A_PATH, e->path)) {
@@ -630,13 +630,13 @@ static int parse_exception(struct genl_info *info, struct drift_exception *e)
 					    "a file exception needs a valid ctime (DRIFT_FILE_F_CTIME)");
 			return -EINVAL;
 		}
-		e->dev = MKDEV(id->dev_major, id->dev_minor);
-		e->ino = id->ino;
-		e->gen = id->generation;
+		e->id.dev = MKDEV(id->dev_major, id->dev_minor);
+		e->id.ino = id->ino;
+		e->id.gen = id->generation;
+		e->id.ctime.tv_sec = id->ctime_sec;
+		e->id.ctime.tv_nsec = id->ctime_nsec;
 		e->flags = id->flags &
 			   (DRIFT_FILE_F_GENERATION | DRIFT_FILE_F_CTIME);
-		e->ctime_sec = id->ctime_sec;
-		e->ctime_nsec = id->ctime_nsec;
 		return 0;
 	}
 	if (!tb[DRIFT_EXC_A_PATH] || tb[DRIFT_EXC_A_FILE]) {

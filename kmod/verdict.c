@@ -17,21 +17,6 @@
 
 #include "drift.h"
 
-struct drift_id {
-	u32 dev;
-	u64 ino;
-	u32 gen;
-	struct timespec64 ctime;
-};
-
-static void file_identity(const struct inode *real, struct drift_id *id)
-{
-	id->dev = real->i_sb->s_dev;
-	id->ino = real->i_ino;
-	id->gen = real->i_generation;
-	id->ctime = drift_inode_ctime(real);
-}
-
 /*
  * Whether entry @e (same dev and ino) is the file @id; 0 in e->gen or in
  * e->ctime's encoding means "not compared" (drift.h). A different
@@ -172,7 +157,7 @@ bool drift_fast_allow(struct file *file, int op)
 	allow = false;
 	if (!set)
 		goto out;
-	file_identity(real, &id);
+	drift_file_id_of(real, &id);
 	e = drift_set_lookup(set, id.dev, id.ino, &hit);
 	if (!entry_usable(e, op) || !entry_matches(e, &id, &ctime_changed))
 		goto out;
@@ -275,8 +260,7 @@ static void look_up(struct file *file, int op, struct inode *real,
 	}
 	if (!l->in_set && l->b)
 		l->excepted = drift_exception_match(rcu_dereference(l->b->exc),
-						    id->dev, id->ino, id->gen,
-						    &id->ctime);
+						    id);
 out:
 	rcu_read_unlock();
 }
@@ -334,7 +318,7 @@ int drift_decide(struct file *file, int op, const char *hint)
 		if (!IS_ERR(p))
 			path = p;
 	}
-	file_identity(real, &id);
+	drift_file_id_of(real, &id);
 	fileless = real->i_nlink == 0;
 	look_up(file, op, real, &id, path, &l);
 	bstats = l.b ? l.b->stats : NULL;

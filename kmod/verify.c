@@ -38,9 +38,8 @@
 
 struct digest_cache_entry {
 	bool valid;
-	u32 dev, gen;
-	u64 ino;
-	struct timespec64 ctime, mtime;
+	struct drift_id id;
+	struct timespec64 mtime;
 	loff_t size;
 	u8 digest[DRIFT_SHA256_LEN];
 };
@@ -50,10 +49,7 @@ static DEFINE_SPINLOCK(digest_cache_lock);
 
 static void cache_key(struct digest_cache_entry *k, struct inode *inode)
 {
-	k->dev = inode->i_sb->s_dev;
-	k->ino = inode->i_ino;
-	k->gen = inode->i_generation;
-	k->ctime = drift_inode_ctime(inode);
+	drift_file_id_of(inode, &k->id);
 	k->mtime = drift_inode_mtime(inode);
 	k->size = i_size_read(inode);
 }
@@ -61,15 +57,15 @@ static void cache_key(struct digest_cache_entry *k, struct inode *inode)
 static bool cache_same(const struct digest_cache_entry *a,
 		       const struct digest_cache_entry *b)
 {
-	return a->valid && a->dev == b->dev && a->ino == b->ino &&
-	       a->gen == b->gen && a->size == b->size &&
-	       timespec64_equal(&a->ctime, &b->ctime) &&
+	return a->valid && a->id.dev == b->id.dev && a->id.ino == b->id.ino &&
+	       a->id.gen == b->id.gen && a->size == b->size &&
+	       timespec64_equal(&a->id.ctime, &b->id.ctime) &&
 	       timespec64_equal(&a->mtime, &b->mtime);
 }
 
 static u32 cache_slot(const struct digest_cache_entry *k)
 {
-	return hash_64(k->ino ^ ((u64)k->dev << 32), DRIFT_CACHE_BITS);
+	return hash_64(k->id.ino ^ ((u64)k->id.dev << 32), DRIFT_CACHE_BITS);
 }
 
 static int hash_file(struct file *file, loff_t size, u8 *digest)
@@ -174,7 +170,7 @@ int drift_file_digest(struct file *file, struct inode *real, u8 *digest)
 	settle = max_t(u64, DRIFT_CACHE_SETTLE_NS,
 		       2ULL * real->i_sb->s_time_gran);
 	ktime_get_coarse_real_ts64(&now);
-	if (timespec64_to_ns(&now) - timespec64_to_ns(&key.ctime) < settle)
+	if (timespec64_to_ns(&now) - timespec64_to_ns(&key.id.ctime) < settle)
 		return 0;
 	memcpy(key.digest, digest, DRIFT_SHA256_LEN);
 	spin_lock(&digest_cache_lock);
