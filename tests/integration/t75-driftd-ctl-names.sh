@@ -5,7 +5,7 @@
 rt_init
 rt_start_driftd
 for n in web1 web2; do
-	rt_bundle $n drift.io/name=web --args 'sleep 60'
+	rt_bundle $n drift.io/name=web --args 'sleep 3600'	# outlives the test on slow kernels
 	crun run -d -b "$RT/b/$n" $n >/dev/null 2>&1 || fail "crun run -d $n"
 done
 rt_wait_bindings 2

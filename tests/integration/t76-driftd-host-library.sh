@@ -63,17 +63,25 @@ rt_expect "$out" GPU=ran
 
 log "a file written into the host-library directory after the start: denied"
 bundle g4 "$HL"
-python3 - "$RT/b/g4/config.json" <<-'PY'
+python3 - "$RT/b/g4/config.json" "$TIME_SCALE" <<-'PY'
 import json, sys
 p = sys.argv[1]
 c = json.load(open(p))
 c["process"]["args"] = ["/bin/sh", "-c",
-    "/usr/lib/gpu/true && echo RESULT GPU=ran; sleep 2; "
-    "if /usr/lib/gpu/echo x >/dev/null 2>&1; then echo RESULT LATE=ran; else echo RESULT LATE=denied; fi"]
+    "/usr/lib/gpu/true && echo RESULT GPU=ran; sleep %d; " % (2 * int(sys.argv[2]))
+    + "if /usr/lib/gpu/echo x >/dev/null 2>&1; then echo RESULT LATE=ran; else echo RESULT LATE=denied; fi"]
 json.dump(c, open(p, "w"))
 PY
-# busybox runs the applet of its file name: "echo" (a new file, new inode)
-( sleep 1; cp "$HL/true" "$HL/echo"; printf 'y' >>"$HL/echo"; chmod 755 "$HL/echo" ) &
+# busybox runs the applet of its file name: "echo" (a new file, new inode),
+# written once g4 is bound (its set made): after the start, whatever the
+# kernel's speed
+(
+	for i in $(seq 1 $((100 * TIME_SCALE))); do
+		[ "$(rt_binding_mode g4)" = none ] || break
+		sleep 0.1
+	done
+	cp "$HL/true" "$HL/echo"; printf 'y' >>"$HL/echo"; chmod 755 "$HL/echo"
+) &
 late=$!
 out=$(crun run -b "$RT/b/g4" g4 2>&1) || true
 wait "$late"
