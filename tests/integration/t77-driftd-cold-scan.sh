@@ -28,7 +28,7 @@ MB=${COLD_MB:-64}
 metric() { rt_metrics | awk -v m="$1" '$1 == m { print $2 }'; }
 wait_log() { # PATTERN SECONDS
 	local i
-	for i in $(seq 1 $(($2 * 10))); do
+	for i in $(seq 1 $(($2 * 10 * TIME_SCALE))); do
 		grep -q -- "$1" "$DLOG" && return 0
 		sleep 0.1
 	done
@@ -36,7 +36,7 @@ wait_log() { # PATTERN SECONDS
 }
 
 # warm: the image's layer scanned, then hashed, for a first container
-rt_bundle warm1 drift.io/mode=enforce --args 'sleep 600'
+rt_bundle warm1 drift.io/mode=enforce --args 'sleep 3600'
 crun run -d -b "$RT/b/warm1" warm1 >/dev/null 2>&1 || fail "start warm1"
 [ "$(rt_binding_mode warm1)" = enforce ] || fail "warm1 not bound"
 wait_log ": digests added" 60 || fail "the warm image's set never got its digests"
@@ -55,9 +55,11 @@ done
 scans0=$(metric drift_layer_scans_total)
 hashes0=$(metric drift_layer_hashes_total)
 
-# (the cold scan may outlast the hook's default 10 s in a slow guest)
-rt_bundle cold1 drift.io/mode=enforce --timeout-ms 60000 --lower "$COLD" --args 'sleep 600'
-rt_bundle cold2 drift.io/mode=enforce --timeout-ms 60000 --lower "$COLD" --args 'sleep 600'
+# (the cold scan may outlast the hook's default 10 s in a slow guest: 60 s,
+# scaled; on the debug kernel it took more than 60 s)
+tmo=$((60000 * TIME_SCALE))
+rt_bundle cold1 drift.io/mode=enforce --timeout-ms $tmo --lower "$COLD" --args 'sleep 3600'
+rt_bundle cold2 drift.io/mode=enforce --timeout-ms $tmo --lower "$COLD" --args 'sleep 3600'
 rt_bundle warm2 drift.io/mode=enforce
 crun run -d -b "$RT/b/cold1" cold1 >"$RT/cold1.out" 2>&1 &
 c1=$!
@@ -71,7 +73,7 @@ crun run -d -b "$RT/b/warm2" warm2 >"$RT/warm2.out" 2>&1 || fail "start warm2: $
 grep -q "hook: container warm2: bound" "$DLOG" || fail "warm2 started but its hook is not logged as bound"
 grep -q "hook: container cold1: " "$DLOG" &&
 	fail "the cold scan ended before the warm container was bound: make the cold layer bigger (COLD_FILES, COLD_LINKS)"
-for i in $(seq 1 300); do grep -q '^RESULT MEMFD' "$RT/warm2.out" && break; sleep 0.1; done
+for i in $(seq 1 $((300 * TIME_SCALE))); do grep -q '^RESULT MEMFD' "$RT/warm2.out" && break; sleep 0.1; done
 rt_expect "$(cat "$RT/warm2.out")" IMG=ok COPY=denied DL=denied SCRIPT=denied MEMFD=denied
 log "$(grep -o 'hook: container warm2: .*' "$DLOG")"
 
