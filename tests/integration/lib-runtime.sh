@@ -251,10 +251,10 @@ rt_events() {
 	PY
 }
 
-# rt_wait_events N K=V...: wait (5 s) until at least N matching events.
+# rt_wait_events N K=V...: wait (5 s, scaled) until at least N matching events.
 rt_wait_events() {
 	local n=$1 i c; shift
-	for i in $(seq 1 50); do
+	for i in $(seq 1 $((50 * TIME_SCALE))); do
 		c=$(rt_events "$@")
 		[ "$c" -ge "$n" ] && return 0
 		sleep 0.1

@@ -63,24 +63,28 @@ rt_expect "$out" GPU=ran
 
 log "a file written into the host-library directory after the start: denied"
 bundle g4 "$HL"
-python3 - "$RT/b/g4/config.json" "$TIME_SCALE" <<-'PY'
+python3 - "$RT/b/g4/config.json" <<-'PY'
 import json, sys
 p = sys.argv[1]
 c = json.load(open(p))
 c["process"]["args"] = ["/bin/sh", "-c",
-    "/usr/lib/gpu/true && echo RESULT GPU=ran; sleep %d; " % (2 * int(sys.argv[2]))
-    + "if /usr/lib/gpu/echo x >/dev/null 2>&1; then echo RESULT LATE=ran; else echo RESULT LATE=denied; fi"]
+    "/usr/lib/gpu/true && echo RESULT GPU=ran; : >/tmp/started; i=0; "
+    "while [ ! -e /usr/lib/gpu/echo ] && [ $i -lt 6000 ]; do sleep 0.1; i=$((i+1)); done; "
+    "if [ ! -e /usr/lib/gpu/echo ]; then echo RESULT LATE=missing; "
+    "elif /usr/lib/gpu/echo x >/dev/null 2>&1; then echo RESULT LATE=ran; else echo RESULT LATE=denied; fi"]
 json.dump(c, open(p, "w"))
 PY
 # busybox runs the applet of its file name: "echo" (a new file, new inode),
-# written once g4 is bound (its set made): after the start, whatever the
-# kernel's speed
+# put in place once the container has started (it says so in its upper
+# layer), whatever the kernel's speed; renamed in, so that the container
+# never runs it half-written
 (
-	for i in $(seq 1 $((100 * TIME_SCALE))); do
-		[ "$(rt_binding_mode g4)" = none ] || break
+	for i in $(seq 1 $((600 * TIME_SCALE))); do
+		[ -e "$RT/b/g4/upper/tmp/started" ] && break
 		sleep 0.1
 	done
-	cp "$HL/true" "$HL/echo"; printf 'y' >>"$HL/echo"; chmod 755 "$HL/echo"
+	cp "$HL/true" "$HL/.echo.new"; printf 'y' >>"$HL/.echo.new"
+	chmod 755 "$HL/.echo.new"; mv "$HL/.echo.new" "$HL/echo"
 ) &
 late=$!
 out=$(crun run -b "$RT/b/g4" g4 2>&1) || true
