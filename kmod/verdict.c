@@ -266,9 +266,9 @@ out:
 }
 
 /* The event of a denial or an audit: what was decided; event.c the rest. */
-static void emit_event(int op, const struct drift_look *l,
-		       const struct drift_id *id, const char *path,
-		       int reason, int action)
+static void decision_event(int op, const struct drift_look *l,
+			   const struct drift_id *id, const char *path,
+			   int reason, int action)
 {
 	struct drift_event ev = {
 		.cgid = l->cgid,
@@ -380,8 +380,8 @@ int drift_decide(struct file *file, int op, const char *hint)
 		action = DRIFT_ACTION_AUDIT;
 		count_op(bstats, op, DRIFT_STAT_EXECS_AUDITED);
 	}
-	emit_event(op, &l, &id, path ? path : (hint ? hint : "?"), reason,
-		   action);
+	decision_event(op, &l, &id, path ? path : (hint ? hint : "?"), reason,
+		       action);
 	if (action == DRIFT_ACTION_DENY)
 		ret = -EACCES;
 out:
