@@ -48,6 +48,14 @@ static inline void drift_count(struct drift_stats __percpu *s,
 		this_cpu_inc(s->c[i]);
 }
 
+/* the node's counter and the binding's (@b NULL: the node's only) */
+static inline void drift_count2(struct drift_stats __percpu *b,
+				enum drift_stat_attr i)
+{
+	drift_count(drift_global_stats, i);
+	drift_count(b, i);
+}
+
 /*
  * A file's identity on this node, read from its real inode (under overlayfs
  * the layer's, d_real()): device, inode number, generation and ctime. What

@@ -80,8 +80,7 @@ static void drift_event_queue(struct drift_event *ev,
 	}
 	spin_unlock(&event_lock);
 	if (!queued) {
-		drift_count(drift_global_stats, DRIFT_STAT_EVENTS_DROPPED);
-		drift_count(bstats, DRIFT_STAT_EVENTS_DROPPED);
+		drift_count2(bstats, DRIFT_STAT_EVENTS_DROPPED);
 		kfree(ev);
 		return;
 	}
@@ -92,13 +91,6 @@ static void drift_event_queue(struct drift_event *ev,
 	 */
 	drift_count(bstats, DRIFT_STAT_EVENTS_SENT);
 	wake_up(&event_wq);
-}
-
-static void count2(struct drift_stats __percpu *bstats,
-		   enum drift_stat_attr i)
-{
-	drift_count(drift_global_stats, i);
-	drift_count(bstats, i);
 }
 
 /*
@@ -117,17 +109,17 @@ void drift_event_decision(struct drift_binding *b,
 	int suppressed;
 
 	if (!genl_has_listeners(&drift_family, &init_net, 0)) {
-		count2(bstats, DRIFT_STAT_EVENTS_DROPPED);
+		drift_count2(bstats, DRIFT_STAT_EVENTS_DROPPED);
 		return;
 	}
 	suppressed = drift_ratelimit_take(rl);
 	if (suppressed < 0) {
-		count2(bstats, DRIFT_STAT_EVENTS_SUPPRESSED);
+		drift_count2(bstats, DRIFT_STAT_EVENTS_SUPPRESSED);
 		return;
 	}
 	ev = kmalloc(sizeof(*ev) + len + 1, GFP_KERNEL);
 	if (!ev) {
-		count2(bstats, DRIFT_STAT_EVENTS_DROPPED);
+		drift_count2(bstats, DRIFT_STAT_EVENTS_DROPPED);
 		return;
 	}
 	*ev = *tmpl;

@@ -63,16 +63,10 @@ static enum drift_stat_attr op_stat(int op, enum drift_stat_attr i)
 	}
 }
 
-static void count2(struct drift_stats __percpu *b, enum drift_stat_attr i)
-{
-	drift_count(drift_global_stats, i);
-	drift_count(b, i);
-}
-
 static void count_op(struct drift_stats __percpu *b, int op,
 		     enum drift_stat_attr i)
 {
-	count2(b, op_stat(op, i));
+	drift_count2(b, op_stat(op, i));
 }
 
 /*
@@ -372,7 +366,7 @@ int drift_decide(struct file *file, int op, const char *hint)
 	else
 		reason = DRIFT_REASON_NOT_IN_IMAGE;
 	if (verify_err)
-		count2(bstats, DRIFT_STAT_VERIFY_ERRORS);
+		drift_count2(bstats, DRIFT_STAT_VERIFY_ERRORS);
 	if (l.mode == DRIFT_MODE_ENFORCE) {
 		action = DRIFT_ACTION_DENY;
 		count_op(bstats, op, DRIFT_STAT_EXECS_DENIED);
