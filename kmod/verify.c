@@ -19,8 +19,14 @@
  * Write-while-verified: a file that is open for write or writably mapped
  * (a MAP_SHARED mapping made before the exec, through the real upper file)
  * can change after, or while, it is hashed. Such a file is never verified:
- * drift_file_digest() returns -ETXTBSY before the cache is consulted and
- * again if a writer appeared while hashing, and nothing is cached then.
+ * drift_file_digest() returns -ETXTBSY. From before its identity is read
+ * until after the digest is cached, writers of the real inode are denied
+ * (ETXTBSY to an open for write, as exec does for the file it runs), so the
+ * bytes hashed are the file's bytes at that identity. Checking for writers
+ * only before and after would miss one that opens, writes into a part
+ * already hashed and closes in between (a library being mapped is not
+ * write-denied by anyone else): the mapping would be allowed with the new
+ * bytes, and in the same tick as the file's ctime the stale digest cached.
  */
 #include <crypto/sha2.h>
 #include <linux/fs.h>
@@ -101,11 +107,21 @@ static int hash_file(struct file *file, loff_t size, u8 *digest)
 	return err;
 }
 
-/* Open for write or writably mapped: its content may change under us. */
-static bool has_writers(struct inode *real)
+/*
+ * Deny writers of @real, as deny_write_access() does for an exec'd file
+ * (i_writecount < 0 makes get_write_access() fail with ETXTBSY). False if
+ * it is open for write or writably mapped: its content may change under us.
+ */
+static bool deny_writers(struct inode *real)
 {
-	return atomic_read(&real->i_writecount) > 0 ||
-	       mapping_writably_mapped(real->i_mapping);
+	if (mapping_writably_mapped(real->i_mapping))
+		return false;
+	return atomic_dec_unless_positive(&real->i_writecount);
+}
+
+static void allow_writers(struct inode *real)
+{
+	atomic_inc(&real->i_writecount);
 }
 
 /*
@@ -131,9 +147,10 @@ int drift_file_digest_cached(struct inode *real, u8 *digest)
 }
 
 /*
- * SHA-256 of the file being executed. @real is its real (data) inode.
- * Returns 0, -ETXTBSY (has writers: never verified), -EFBIG (too large to
- * verify) or an I/O error. Sleeps.
+ * SHA-256 of the file being executed or mapped. @real is its real (data)
+ * inode, whose writers are denied while it is read. Returns 0, -ETXTBSY
+ * (has writers: never verified), -EFBIG (too large to verify) or an I/O
+ * error. Sleeps.
  */
 int drift_file_digest(struct file *file, struct inode *real, u8 *digest)
 {
@@ -142,14 +159,16 @@ int drift_file_digest(struct file *file, struct inode *real, u8 *digest)
 	struct timespec64 now;
 	bool hit = false;
 	u64 settle;
-	int err;
+	int err = 0;
 
 	might_sleep();
-	if (has_writers(real))
+	if (!deny_writers(real))
 		return -ETXTBSY;
 	cache_key(&key, real);
-	if (key.size > DRIFT_VERIFY_MAX_SIZE)
-		return -EFBIG;
+	if (key.size > DRIFT_VERIFY_MAX_SIZE) {
+		err = -EFBIG;
+		goto out;
+	}
 	slot = &digest_cache[cache_slot(&key)];
 	spin_lock(&digest_cache_lock);
 	if (cache_same(slot, &key)) {
@@ -158,23 +177,27 @@ int drift_file_digest(struct file *file, struct inode *real, u8 *digest)
 	}
 	spin_unlock(&digest_cache_lock);
 	if (hit)
-		return 0;
+		goto out;
 
 	drift_count(drift_global_stats, DRIFT_STAT_HASHES);
 	err = hash_file(file, key.size, digest);
 	if (err)
-		return err;
-	if (has_writers(real))
-		return -ETXTBSY;	/* a writer came while we read */
+		goto out;
 
+	/*
+	 * Read while writers are still denied: a write after allow_writers()
+	 * gets a ctime of at least @now, which differs from a settled one.
+	 */
 	settle = max_t(u64, DRIFT_CACHE_SETTLE_NS,
 		       2ULL * real->i_sb->s_time_gran);
 	ktime_get_coarse_real_ts64(&now);
 	if (timespec64_to_ns(&now) - timespec64_to_ns(&key.id.ctime) < settle)
-		return 0;
+		goto out;
 	memcpy(key.digest, digest, DRIFT_SHA256_LEN);
 	spin_lock(&digest_cache_lock);
 	*slot = key;
 	spin_unlock(&digest_cache_lock);
-	return 0;
+out:
+	allow_writers(real);
+	return err;
 }
