@@ -85,7 +85,7 @@ static const char *const stat_helps[] = {
 	[DRIFT_STAT_MAPS_DENIED] = "executable mappings not in the set, denied (enforce)",
 	[DRIFT_STAT_SELFTEST_RUNS] = "self-tests of the hooks run",
 	[DRIFT_STAT_SELFTEST_FAILURES] = "self-tests that failed: enforcement not proven",
-	[DRIFT_STAT_REFUSED] = "changes refused: seal, capability or governed caller (module load/unload too)",
+	[DRIFT_STAT_REFUSED] = "changes refused: seal, capability or governed caller (module load/unload, /proc/PID/mem writes too)",
 	[DRIFT_STAT_EXECVE_CHECKS] = "execveat(AT_EXECVE_CHECK) requests answered (Linux 6.14+)",
 };
 

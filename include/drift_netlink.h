@@ -105,7 +105,9 @@
  *  counted. Outside netlink, drift.ko also refuses (EPERM) loading and
  *  unloading kernel modules (init_module, finit_module, delete_module,
  *  forced or not) and loading a kexec kernel from a task in a governed
- *  cgroup, whatever the binding's mode; those count in DRIFT_STAT_REFUSED
+ *  cgroup, whatever the binding's mode, and writes into process memory
+ *  through /proc/PID/mem (EIO) from a task whose binding has its mode or
+ *  library mode in DRIFT_MODE_ENFORCE; those count in DRIFT_STAT_REFUSED
  *  too.
  *
  * Every attribute is validated by a policy; errors carry an extack message.

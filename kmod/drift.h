@@ -341,6 +341,7 @@ u64 drift_selftest_time(void);		/* CLOCK_REALTIME ns of the last run */
 bool drift_fast_allow(struct file *file, int op);
 /* the current task's binding checks mappings: library mode not off */
 bool drift_lib_governed(void);
+int drift_mem_write_mode(void);
 /*
  * 0 or -EACCES. Process context; sleeps (hashes) except for
  * DRIFT_OP_MPROTECT, which runs under mmap_lock and uses the digest cache

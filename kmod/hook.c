@@ -17,6 +17,8 @@
  *   security_kernel_load_data(id, c)      init_module, kexec_load
  *   __x64_sys_delete_module(regs)         rmmod (and __ia32_sys_* when
  *                                         the kernel has it)
+ *   access_remote_vm(mm, addr, buf, len, gup_flags)
+ *                                         /proc/PID/mem reads and writes
  *
  * The last three refuse (EPERM) loading or unloading kernel modules and
  * loading a kexec kernel from a task in a governed cgroup, whatever the
@@ -24,6 +26,14 @@
  * container must not be able to unload drift (a forced rmmod ignores the
  * lock's module reference) or load code that disarms it. Counted in
  * DRIFT_STAT_REFUSED and logged (rate-limited).
+ *
+ * A write into process memory through /proc/PID/mem (the only
+ * access_remote_vm() caller with FOLL_WRITE) is code injection that no
+ * exec or mapping check sees: FOLL_FORCE writes even read-only text, which
+ * is how a shell and dd run a binary that is in no file ("DDexec"). It is
+ * refused (the write fails with EIO) when the writer's binding has its exec
+ * or library mode in enforce, counted in DRIFT_STAT_REFUSED and logged;
+ * logged only in audit. Reads are not affected.
  *
  * The callback runs with preemption off. It allows the common case in place
  * (O(1), no allocation: drift_fast_allow()) and returns; the original runs
@@ -123,7 +133,7 @@ MODULE_PARM_DESC(execve_check_test,
 enum {
 	HOOK_BPRM, HOOK_CREDS, HOOK_MMAP, HOOK_MPROTECT, HOOK_OPEN_EXEC,
 	HOOK_READ_FILE, HOOK_LOAD_DATA, HOOK_DELETE_MODULE,
-	HOOK_DELETE_MODULE32, NHOOKS
+	HOOK_DELETE_MODULE32, HOOK_REMOTE_VM, NHOOKS
 };
 
 struct drift_hook {
@@ -145,6 +155,7 @@ static struct drift_hook hooks[NHOOKS] = {
 	[HOOK_DELETE_MODULE] = { .name = "__x64_sys_delete_module" },
 	[HOOK_DELETE_MODULE32] = { .name = "__ia32_sys_delete_module",
 				   .optional = true },
+	[HOOK_REMOTE_VM] = { .name = "access_remote_vm" },
 };
 
 static atomic_t drift_inflight = ATOMIC_INIT(0);
@@ -158,6 +169,7 @@ static struct vm_area_struct drift_selftest_vma;
 static const char drift_selftest_name[] = "/drift-selftest/nonexistent";
 static struct file drift_selftest_file;
 static struct pt_regs drift_selftest_regs;
+static struct mm_struct drift_selftest_mm;
 #define DRIFT_SELFTEST_LOAD_ID ((enum kernel_load_data_id)0x7d7d)
 #define DRIFT_SELFTEST_MAP_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS | 0x7d000000UL)
 static struct task_struct *drift_selftest_task;	/* the task testing now */
@@ -233,6 +245,19 @@ static noinline __noclone int call_orig_load_data(enum kernel_load_data_id id,
 						  bool contents)
 {
 	int ret = (int)CALL_ORIG(HOOK_LOAD_DATA, id, contents, 0);
+
+	barrier();
+	return ret;
+}
+
+/*
+ * Only the self-test calls access_remote_vm(), with its sentinel mm, which
+ * the callback answers before anything else: the other arguments are not
+ * passed (the thunk carries three).
+ */
+static noinline __noclone int call_orig_remote_vm(struct mm_struct *mm)
+{
+	int ret = (int)CALL_ORIG(HOOK_REMOTE_VM, mm, 0, 0);
 
 	barrier();
 	return ret;
@@ -340,6 +365,29 @@ static noinline __noclone int drift_refuse_kernel_code(void)
 static noinline __noclone long drift_refuse_kernel_code_long(void)
 {
 	return -EPERM;
+}
+
+/* A refused write into process memory: no byte written (mem_rw(): EIO). */
+static noinline __noclone int drift_refuse_mem_write(void)
+{
+	return 0;
+}
+
+static bool mem_write_refused(void)
+{
+	int mode = drift_mem_write_mode();
+
+	if (mode == DRIFT_MODE_OFF)
+		return false;
+	if (mode == DRIFT_MODE_AUDIT) {
+		pr_info_ratelimited("audit: write into process memory (/proc/PID/mem) from a governed cgroup: pid %d (%s)\n",
+				    task_tgid_nr(current), current->comm);
+		return false;
+	}
+	drift_count(drift_global_stats, DRIFT_STAT_REFUSED);
+	pr_warn_ratelimited("refused a write into process memory (/proc/PID/mem) from a governed cgroup: pid %d (%s)\n",
+			    task_tgid_nr(current), current->comm);
+	return true;
 }
 
 static bool kernel_code_refused(const char *what)
@@ -479,6 +527,16 @@ static unsigned long hook_target(unsigned long ip, unsigned long parent_ip,
 		if (!within_module(parent_ip, THIS_MODULE) &&
 		    kernel_code_refused("delete_module"))
 			return (unsigned long)drift_refuse_kernel_code_long;
+		return 0;
+	}
+	if (ip == hooks[HOOK_REMOTE_VM].fentry) {
+		*slow = false;
+		if ((struct mm_struct *)a0 == &drift_selftest_mm)
+			return (unsigned long)drift_selftest_deny;
+		if ((regs_get_kernel_argument(regs, 4) & FOLL_WRITE) &&
+		    !within_module(parent_ip, THIS_MODULE) &&
+		    mem_write_refused())
+			return (unsigned long)drift_refuse_mem_write;
 		return 0;
 	}
 	if (ip == hooks[HOOK_OPEN_EXEC].fentry) {
@@ -667,6 +725,11 @@ static int selftest_calls(void)
 	     call_orig_syscall(HOOK_DELETE_MODULE32, &drift_selftest_regs) !=
 	     -EACCES)) {
 		pr_err("self-test: delete_module not hooked\n");
+		return -EOPNOTSUPP;
+	}
+	ret = call_orig_remote_vm(&drift_selftest_mm);
+	if (ret != -EACCES) {
+		pr_err("self-test: access_remote_vm not hooked (got %d)\n", ret);
 		return -EOPNOTSUPP;
 	}
 	return 0;

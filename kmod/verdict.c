@@ -178,6 +178,25 @@ bool drift_lib_governed(void)
 	return ret;
 }
 
+/*
+ * What governs writes into process memory (/proc/PID/mem) by the current
+ * task: the stricter of its binding's exec and library modes; off without
+ * a binding. Any context (the ftrace callback).
+ */
+int drift_mem_write_mode(void)
+{
+	struct drift_binding *b;
+	int mode = DRIFT_MODE_OFF;
+	u64 cgid;
+
+	rcu_read_lock();
+	b = drift_binding_find_task(&cgid);
+	if (b)
+		mode = max(READ_ONCE(b->mode), READ_ONCE(b->lib_mode));
+	rcu_read_unlock();
+	return mode;
+}
+
 /* Everything the slow path learns under RCU. */
 struct drift_look {
 	struct drift_binding *b;	/* referenced, or NULL */
