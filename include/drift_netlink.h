@@ -53,9 +53,11 @@
  * DRIFT_A_EVENT_OP telling which operation was checked. Not checked:
  * anonymous memory (JIT code), files that are not regular (device memory,
  * /dev/zero), the executable's own mapping by the kernel's ELF loader
- * (decided by the exec check), and fileless files (memfd, O_TMPFILE,
- * deleted) unless the binding has DRIFT_BIND_F_FILELESS_MAP (they are then
- * denied as DRIFT_REASON_FILELESS). mprotect() runs under the mmap lock,
+ * (decided by the exec check), and fileless files of the kernel's
+ * internal mounts (memfd, SysV shared memory) unless the binding has
+ * DRIFT_BIND_F_FILELESS_MAP (they are then denied as
+ * DRIFT_REASON_FILELESS). Deleted and O_TMPFILE files of a filesystem are
+ * always checked (DRIFT_REASON_FILELESS). mprotect() runs under the mmap lock,
  * where files are never read: a file whose ctime changed is allowed only
  * from the digest cache, otherwise denied (DRIFT_REASON_VERIFY_FAILED);
  * and since overlayfs puts its real (upper) file in the mapping, a
@@ -363,10 +365,11 @@ enum drift_op {
 /* DRIFT_A_BIND_FLAGS */
 enum drift_bind_flags {
 	/*
-	 * Executable mappings of fileless files (memfd, O_TMPFILE, deleted)
-	 * are checked like any other file and so denied (reason fileless) in
+	 * Executable mappings of memfd and SysV shared memory files are
+	 * checked like any other file and so denied (reason fileless) in
 	 * library mode enforce. Without this flag they are allowed (some
 	 * runtimes double-map a memfd for W^X JIT code), and still counted.
+	 * Deleted and O_TMPFILE files of a filesystem are checked either way.
 	 */
 	DRIFT_BIND_F_FILELESS_MAP = 1U << 0,
 	__DRIFT_BIND_F_ALL = (1U << 1) - 1

@@ -81,16 +81,21 @@ static bool entry_usable(const struct drift_entry *e, int op)
 
 /*
  * Mappings that library mode never denies: files that are not regular
- * (device memory, /dev/zero, which is anonymous memory), and fileless files
- * unless the binding asks for them. Returns true when the mapping is
- * allowed for one of these reasons. (The ELF loader's mappings during an
- * exec never get here: hook.c, exec_time_map().)
+ * (device memory, /dev/zero, which is anonymous memory), and, unless the
+ * binding asks for them, fileless files of the kernel's internal mounts
+ * (memfd, SysV shared memory: some runtimes double-map a memfd for W^X JIT
+ * code). A deleted or O_TMPFILE file of a mounted filesystem is not exempt:
+ * "open a dropped .so, unlink it, LD_PRELOAD=/proc/self/fd/N" would
+ * otherwise run it. Returns true when the mapping is allowed for one of
+ * these reasons. (The ELF loader's mappings during an exec never get here:
+ * hook.c, exec_time_map().)
  */
 static bool map_exempt(const struct inode *real, u32 bflags)
 {
 	if (!S_ISREG(real->i_mode))
 		return true;
-	return real->i_nlink == 0 && !(bflags & DRIFT_BIND_F_FILELESS_MAP);
+	return real->i_nlink == 0 && (real->i_sb->s_flags & SB_KERNMOUNT) &&
+	       !(bflags & DRIFT_BIND_F_FILELESS_MAP);
 }
 
 /*

@@ -2,7 +2,8 @@
 # Library mode enforce: only files of the image may be mapped executable.
 # Image dynamic programs (and python3 with its C extension) run, also
 # through the loader; dropped programs run through ld.so, LD_PRELOAD and
-# dlopen of a dropped .so, mmap/mprotect(PROT_EXEC) of a dropped file and
+# dlopen of a dropped .so (also opened and deleted, through
+# /proc/self/fd), mmap/mprotect(PROT_EXEC) of a dropped file and
 # an ELF interpreter outside the image are refused with an error (never a
 # crash) and an event naming the operation. Anonymous executable memory
 # (JITs) is never affected.
@@ -89,6 +90,16 @@ out=$(ct_run c1 /bin/map_exec rie /tmp/dropped644 2>/dev/null)
 assert_eq "mmap(PROT_READ) of a dropped file under READ_IMPLIES_EXEC" EACCES "$out"
 out=$(ct_run c1 /bin/map_exec mprotect /tmp/dropped644 2>/dev/null)
 assert_eq "mprotect(PROT_EXEC) of a dropped file" EACCES "$out"
+# a dropped file opened, then deleted (nlink 0), mapped through its fd:
+# memfd's exemption does not extend to deleted files of a filesystem
+dropped_copy c1 /usr/bin/true /tmp/dropped-del 0755
+dropped_copy c1 "$TOOLS/evil.so" /tmp/evil-del.so 0644
+out=$(ct_run c1 /bin/sh -c "exec 3</tmp/dropped-del; rm /tmp/dropped-del; exec $LDSO /proc/self/fd/3" 2>&1); rc=$?
+[ "$rc" != 0 ] || fail "ld.so of a deleted dropped program: expected a failure, got rc 0 ($out)"
+log "ld.so of a deleted dropped program: rc $rc: $out"
+out=$(ct_run c1 /bin/sh -c 'exec 3</tmp/evil-del.so; rm /tmp/evil-del.so; LD_PRELOAD=/proc/self/fd/3 /bin/true-dyn; echo rc=$?' 2>&1)
+case $out in *EVIL-SO-RAN*) fail "LD_PRELOAD of a deleted dropped .so ran it: $out" ;; esac
+assert_match "LD_PRELOAD of a deleted dropped .so refused by the loader" 'cannot be preloaded' "$out"
 # the interpreter is refused before the point of no return: EACCES, no SIGSEGV
 expect_exec c1 EACCES /bin/foreign-ld
 mon_stop
@@ -96,6 +107,7 @@ ev_show "$W/ev"
 assert_ge "mmap denials of /tmp/dropped" 1 "$(ev_count "$W/ev" op=mmap action=deny reason=not_in_image path=/tmp/dropped)"
 assert_ge "mmap denials of /tmp/dropped644" 1 "$(ev_count "$W/ev" op=mmap action=deny path=/tmp/dropped644)"
 assert_ge "mmap denials of /tmp/evil.so" 3 "$(ev_count "$W/ev" op=mmap action=deny path=/tmp/evil.so)"
+assert_ge "mmap denials of deleted dropped files (fileless)" 2 "$(ev_count "$W/ev" op=mmap action=deny reason=fileless)"
 assert_eq "mprotect denial" 1 "$(ev_count "$W/ev" op=mprotect action=deny path=/tmp/dropped644)"
 assert_eq "interpreter denial" 1 "$(ev_count "$W/ev" op=mmap action=deny path=/tmp/ld-linux-x86-64.so.2.x binding=c1)"
 assert_eq "exec of the chmod'ed map-only file" 1 "$(ev_count "$W/ev" op=exec action=deny reason=not_in_image path=/opt/true-noexec)"
