@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The hooks. A module cannot register an LSM, so drift overrides calls of
- * four kernel functions with one ftrace_ops of its own (IPMODIFY |
+ * the kernel functions below with one ftrace_ops of its own (IPMODIFY |
  * SAVE_REGS | PERMANENT | RECURSION):
  *
  *   security_bprm_check(bprm)             every binfmt pass of an exec
@@ -670,7 +670,7 @@ static DEFINE_MUTEX(selftest_mutex);
 static u64 selftest_last_ns;
 static bool selftest_alarmed;
 
-/* Runs the four sentinel calls. Process context. */
+/* Runs the sentinel calls, one per hooked function. Process context. */
 static int selftest_calls(void)
 {
 	struct file *f;
