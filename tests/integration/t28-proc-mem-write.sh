@@ -32,6 +32,16 @@ dmesg | tail -n +$((DMESG_MARK + 1)) |
 	grep -q "refused a write into process memory (/proc/PID/mem) from a governed cgroup: pid [0-9]* (mem_write)" ||
 	fail "no kernel log line for the refused write"
 
+# the same with nothing but the image's shell and dd, as DDexec does it:
+# one byte over the start of the shell's first executable mapping
+out=$(ct_sh c1 'a=$(sed -n "s/^\([0-9a-f]*\)-[0-9a-f]* r-xp .*/\1/p" /proc/$$/maps | head -n 1)
+[ -n "$a" ] || { echo "no executable mapping"; exit 0; }
+printf "\303" | dd of=/proc/$$/mem bs=1 seek=$((0x$a)) conv=notrunc 2>&1; echo "rc=$?"' 2>&1)
+log "dd into the shell's text: $out"
+assert_match "enforce: dd into /proc/\$\$/mem" 'rc=1$' "$out"
+assert_eq "refused counted" 2 $(( $(stat_global refused) - r0 ))
+r0=$((r0 + 1))
+
 # library mode alone in enforce is enough
 dctl mode "$(ct_cg c3)" --lib enforce >/dev/null
 assert_eq "library mode enforce: write" EIO "$(ct_run c3 /bin/mem_write write 2>/dev/null)"
