@@ -46,7 +46,9 @@
  * READ_IMPLIES_EXEC personality), mprotect() adding PROT_EXEC to a file
  * mapping (DRIFT_OP_MPROTECT), and the loader's open of an exec's ELF
  * interpreter. The same identity rules apply (real inode, copy-up verified
- * by content); set entries flagged DRIFT_FILE_F_MAP_ONLY count for
+ * by content; a file allowed in enforce for its verified content stays
+ * write-denied, ETXTBSY, while it is mapped, so a write cannot change the
+ * code of a live mapping); set entries flagged DRIFT_FILE_F_MAP_ONLY count for
  * mappings only. So `ld.so /tmp/x`, LD_PRELOAD and dlopen() of a dropped
  * .so, and PROT_EXEC mappings of dropped files fail with EACCES (the
  * loader prints its error) in enforce, and are reported in audit, with
@@ -331,7 +333,8 @@ enum drift_reason {
 	DRIFT_REASON_MODIFIED = 2,	/* an image file whose content changed */
 	DRIFT_REASON_FILELESS = 3,	/* memfd, O_TMPFILE or deleted file */
 	DRIFT_REASON_NO_SET = 4,	/* governed, but no set to check */
-	DRIFT_REASON_VERIFY_FAILED = 5,	/* content could not be read */
+	/* content could not be read, or its write guard not be kept */
+	DRIFT_REASON_VERIFY_FAILED = 5,
 	/*
 	 * Would need verification, but the real inode is open for write or
 	 * writably mapped: never verified (nor cached), denied.

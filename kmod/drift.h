@@ -350,9 +350,15 @@ int drift_mem_write_mode(void);
 int drift_decide(struct file *file, int op, const char *hint);
 
 /* ---- verify.c: content verification ---- */
+/* 0 (writers of @real left denied), -ETXTBSY, -EFBIG or an error; sleeps */
 int drift_file_digest(struct file *file, struct inode *real, u8 *digest);
-/* the digest cache only: 0 and @digest, or -ENODATA; never sleeps */
+/* the digest cache only: 0 (writers left denied), -ETXTBSY or -ENODATA */
 int drift_file_digest_cached(struct inode *real, u8 *digest);
+/* end the writers' denial of a successful drift_file_digest*() */
+void drift_file_writers_allow(struct inode *real);
+/* or keep it while @file is mapped: 0, -ENOMEM or -ENOSPC (lifted) */
+int drift_write_guard(struct file *file, struct inode *real);
+void drift_verify_exit(void);
 
 /* ---- event.c: events ---- */
 struct drift_event {

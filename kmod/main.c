@@ -165,6 +165,7 @@ static int __init drift_init(void)
 
 err_hook:
 	drift_hook_exit();
+	drift_verify_exit();
 err_events:
 	drift_events_exit();
 err_sets:
@@ -177,6 +178,7 @@ err_stats:
 static void __exit drift_exit(void)
 {
 	drift_hook_exit();		/* no task is inside drift code now */
+	drift_verify_exit();		/* write guards lifted */
 	drift_events_exit();		/* nothing queues events any more */
 	drift_netlink_exit();		/* no new commands or listeners */
 	drift_bindings_exit();

@@ -365,12 +365,27 @@ int drift_decide(struct file *file, int op, const char *hint)
 			err = drift_file_digest_cached(real, digest);
 		else
 			err = drift_file_digest(file, real, digest);
-		if (!err)
+		if (!err) {
 			verified = !memcmp(digest, l.digest, DRIFT_SHA256_LEN);
-		else if (err == -ETXTBSY)
+			/*
+			 * A mapping allowed in enforce for its content keeps
+			 * the file write-denied while it is mapped (verify.c,
+			 * "Write guards"); exec does that itself.
+			 */
+			if (verified && op != DRIFT_OP_EXEC &&
+			    l.mode == DRIFT_MODE_ENFORCE)
+				err = drift_write_guard(file, real);
+			else
+				drift_file_writers_allow(real);
+			if (err) {
+				verified = false;
+				verify_err = err;
+			}
+		} else if (err == -ETXTBSY) {
 			writable = true;
-		else if (err != -EFBIG)
+		} else if (err != -EFBIG) {
 			verify_err = err;
+		}
 	}
 	if (verified) {
 		count_op(bstats, op, DRIFT_STAT_EXECS_VERIFIED);

@@ -27,13 +27,31 @@
  * already hashed and closes in between (a library being mapped is not
  * write-denied by anyone else): the mapping would be allowed with the new
  * bytes, and in the same tick as the file's ctime the stale digest cached.
+ *
+ * Write guards: a verified file stays write-denied while it is mapped.
+ * Exec keeps the program it runs write-denied for the life of the process;
+ * nothing does that for a library or an ELF interpreter (MAP_DENYWRITE is
+ * gone), and a write into the real file changes the pages of every live
+ * mapping of it. So a copied-up image library that an enforced process
+ * mapped after its content was verified could be overwritten with code
+ * (a shell and dd suffice) that the process then runs. When drift_decide()
+ * allows a mapping in enforce because the content matched, the writers'
+ * denial taken for the hash is handed to a guard instead of being lifted:
+ * an open for write of the real file fails with ETXTBSY. The guard holds
+ * a reference to the file (so the inode and its mount stay) and is
+ * released once nothing maps the file any more, at least
+ * DRIFT_GUARD_GRACE after the last allow that relied on it (the decision
+ * comes before the mapping exists). Exec (bprm) needs none.
  */
 #include <crypto/sha2.h>
 #include <linux/fs.h>
+#include <linux/file.h>
 #include <linux/hash.h>
+#include <linux/hashtable.h>
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "drift.h"
 
@@ -41,6 +59,9 @@
 #define DRIFT_VERIFY_CHUNK	(64 << 10)
 #define DRIFT_CACHE_BITS	10
 #define DRIFT_CACHE_SETTLE_NS	(20 * NSEC_PER_MSEC)
+#define DRIFT_GUARD_BITS	8
+#define DRIFT_GUARD_MAX		4096
+#define DRIFT_GUARD_GRACE	(5 * HZ)
 
 struct digest_cache_entry {
 	bool valid;
@@ -126,8 +147,10 @@ static void allow_writers(struct inode *real)
 
 /*
  * The digest cache alone, for callers that must not read the file (the
- * mprotect hook runs under mmap_lock). 0 and @digest on a hit, else
- * -ENODATA. Never sleeps.
+ * mprotect hook runs under mmap_lock). 0 and @digest on a hit, with the
+ * writers of @real denied (end with drift_file_writers_allow() or hand to
+ * drift_write_guard()); -ETXTBSY if it has writers, else -ENODATA. Never
+ * sleeps.
  */
 int drift_file_digest_cached(struct inode *real, u8 *digest)
 {
@@ -135,6 +158,8 @@ int drift_file_digest_cached(struct inode *real, u8 *digest)
 	struct digest_cache_entry *slot;
 	int err = -ENODATA;
 
+	if (!deny_writers(real))
+		return -ETXTBSY;
 	cache_key(&key, real);
 	slot = &digest_cache[cache_slot(&key)];
 	spin_lock(&digest_cache_lock);
@@ -143,14 +168,17 @@ int drift_file_digest_cached(struct inode *real, u8 *digest)
 		err = 0;
 	}
 	spin_unlock(&digest_cache_lock);
+	if (err)
+		allow_writers(real);
 	return err;
 }
 
 /*
  * SHA-256 of the file being executed or mapped. @real is its real (data)
- * inode, whose writers are denied while it is read. Returns 0, -ETXTBSY
- * (has writers: never verified), -EFBIG (too large to verify) or an I/O
- * error. Sleeps.
+ * inode, whose writers are denied while it is read. Returns 0, with the
+ * writers still denied (end with drift_file_writers_allow() or hand to
+ * drift_write_guard()), -ETXTBSY (has writers: never verified), -EFBIG
+ * (too large to verify) or an I/O error. Sleeps.
  */
 int drift_file_digest(struct file *file, struct inode *real, u8 *digest)
 {
@@ -198,6 +226,122 @@ int drift_file_digest(struct file *file, struct inode *real, u8 *digest)
 	*slot = key;
 	spin_unlock(&digest_cache_lock);
 out:
-	allow_writers(real);
+	if (err)
+		allow_writers(real);
 	return err;
+}
+
+void drift_file_writers_allow(struct inode *real)
+{
+	allow_writers(real);
+}
+
+/* ---- write guards ---- */
+
+struct write_guard {
+	struct hlist_node node;
+	struct inode *real;	/* its writers denied once, for this guard */
+	struct file *file;	/* keeps @real and its mount */
+	unsigned long stamp;	/* jiffies of the last allow relying on it */
+};
+
+static DEFINE_HASHTABLE(write_guards, DRIFT_GUARD_BITS);
+static DEFINE_SPINLOCK(write_guard_lock);
+static unsigned int write_guard_count;
+static void write_guard_scan(struct work_struct *work);
+static DECLARE_DELAYED_WORK(write_guard_work, write_guard_scan);
+
+/*
+ * Keep @real (the real inode of @file) write-denied while it is mapped.
+ * Takes over the writers' denial of a successful drift_file_digest*().
+ * 0, or -ENOMEM / -ENOSPC (DRIFT_GUARD_MAX files guarded): the denial is
+ * lifted and the caller must not allow the mapping. Process context.
+ */
+int drift_write_guard(struct file *file, struct inode *real)
+{
+	struct write_guard *g, *new;
+
+	new = kmalloc(sizeof(*new), GFP_KERNEL);
+	spin_lock(&write_guard_lock);
+	hash_for_each_possible(write_guards, g, node, (unsigned long)real) {
+		if (g->real == real) {
+			g->stamp = jiffies;
+			spin_unlock(&write_guard_lock);
+			kfree(new);
+			allow_writers(real);	/* @g holds one already */
+			return 0;
+		}
+	}
+	if (!new || write_guard_count >= DRIFT_GUARD_MAX) {
+		spin_unlock(&write_guard_lock);
+		allow_writers(real);
+		if (!new)
+			return -ENOMEM;
+		kfree(new);
+		return -ENOSPC;
+	}
+	new->real = real;
+	new->file = get_file(file);
+	new->stamp = jiffies;
+	hash_add(write_guards, &new->node, (unsigned long)real);
+	write_guard_count++;
+	spin_unlock(&write_guard_lock);
+	queue_delayed_work(system_wq, &write_guard_work, HZ);
+	return 0;
+}
+
+static void write_guard_release(struct hlist_head *done)
+{
+	struct write_guard *g;
+	struct hlist_node *tmp;
+
+	hlist_for_each_entry_safe(g, tmp, done, node) {
+		allow_writers(g->real);
+		fput(g->file);
+		kfree(g);
+	}
+}
+
+/* Once a second while guards exist: release those of unmapped files. */
+static void write_guard_scan(struct work_struct *work)
+{
+	HLIST_HEAD(done);
+	struct write_guard *g;
+	struct hlist_node *tmp;
+	unsigned int left;
+	int bkt;
+
+	spin_lock(&write_guard_lock);
+	hash_for_each_safe(write_guards, bkt, tmp, g, node) {
+		if (time_before(jiffies, g->stamp + DRIFT_GUARD_GRACE) ||
+		    mapping_mapped(g->real->i_mapping))
+			continue;
+		hash_del(&g->node);
+		hlist_add_head(&g->node, &done);
+		write_guard_count--;
+	}
+	left = write_guard_count;
+	spin_unlock(&write_guard_lock);
+	write_guard_release(&done);
+	if (left)
+		queue_delayed_work(system_wq, &write_guard_work, HZ);
+}
+
+/* Unload, once no task can be in drift_decide(): lift every guard. */
+void drift_verify_exit(void)
+{
+	HLIST_HEAD(done);
+	struct write_guard *g;
+	struct hlist_node *tmp;
+	int bkt;
+
+	cancel_delayed_work_sync(&write_guard_work);
+	spin_lock(&write_guard_lock);
+	hash_for_each_safe(write_guards, bkt, tmp, g, node) {
+		hash_del(&g->node);
+		hlist_add_head(&g->node, &done);
+	}
+	write_guard_count = 0;
+	spin_unlock(&write_guard_lock);
+	write_guard_release(&done);
 }

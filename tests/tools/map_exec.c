@@ -7,6 +7,12 @@
  *                            with PROT_READ only
  *   map_exec mprotect FILE   mmap FILE with PROT_READ, then mprotect it to
  *                            PROT_READ|PROT_EXEC
+ *   map_exec hold FILE       mmap FILE with PROT_READ|PROT_EXEC (private),
+ *                            print "mapped", wait for a line (or EOF) on
+ *                            stdin; then, if the mapping now begins with
+ *                            the code below (written into the file
+ *                            meanwhile), run it ("injected" and "ok"),
+ *                            else print "unchanged"
  *   map_exec memfd           memfd with code, mmap'ed PROT_READ|PROT_EXEC
  *   map_exec anon-rwx        anonymous RWX mapping, runs code from it
  *   map_exec wx-flip         anonymous RW, code written, mprotect to RX,
@@ -74,6 +80,30 @@ static int mprotect_file(const char *path)
 	return ok();
 }
 
+static int hold(const char *path)
+{
+	char line[16];
+	void *p;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		probe_fail("map_exec", path, errno);
+	p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		probe_fail("map_exec", "mmap", errno);
+	close(fd);
+	printf("mapped\n");
+	if (!fgets(line, sizeof(line), stdin) && ferror(stdin))
+		probe_fail("map_exec", "stdin", errno);
+	if (memcmp(p, code42, sizeof(code42))) {
+		printf("unchanged\n");
+		return 0;
+	}
+	printf("injected\n");
+	return run_code(p);
+}
+
 static int memfd(void)
 {
 	int fd = memfd_create("map_exec", MFD_CLOEXEC);
@@ -114,12 +144,14 @@ int main(int argc, char **argv)
 		return map_file(argv[2], PROT_READ, 1);
 	if (!strcmp(op, "mprotect") && argc == 3)
 		return mprotect_file(argv[2]);
+	if (!strcmp(op, "hold") && argc == 3)
+		return hold(argv[2]);
 	if (!strcmp(op, "memfd"))
 		return memfd();
 	if (!strcmp(op, "anon-rwx"))
 		return anon(0);
 	if (!strcmp(op, "wx-flip"))
 		return anon(1);
-	fprintf(stderr, "usage: map_exec mmap|rie|mprotect FILE | memfd | anon-rwx | wx-flip\n");
+	fprintf(stderr, "usage: map_exec mmap|rie|mprotect|hold FILE | memfd | anon-rwx | wx-flip\n");
 	return 2;
 }
