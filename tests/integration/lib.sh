@@ -240,6 +240,20 @@ ct_wait() {
 	return $rc
 }
 
+# expect_map_denied NAME PATH REASON: an executable mapping of PATH in the
+# container (map_exec, which must be in its image) fails with EACCES and is
+# reported as one mmap event with REASON.
+expect_map_denied() {
+	local out
+	mon_start "$W/ev" 1 60
+	out=$(ct_run "$1" /bin/map_exec mmap "$2" 2>/dev/null)
+	assert_eq "mapping $2 in $1" EACCES "$out"
+	mon_wait || fail "no event: $(cat "$W/ev.err")"
+	ev_show "$W/ev"
+	assert_eq "event reason" "$3" "$(ev_field "$W/ev" 1 reason)"
+	assert_eq "event op" mmap "$(ev_field "$W/ev" 1 op)"
+}
+
 # expect_exec NAME WANT PATH [ARG...]: exec PATH in the container through
 # try_exec. WANT is "ok" (ran, exit 0) or an errno name (EACCES).
 expect_exec() {
