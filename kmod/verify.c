@@ -59,8 +59,8 @@
 #define DRIFT_VERIFY_CHUNK	(64 << 10)
 #define DRIFT_CACHE_BITS	10
 #define DRIFT_CACHE_SETTLE_NS	(20 * NSEC_PER_MSEC)
-#define DRIFT_GUARD_BITS	8
-#define DRIFT_GUARD_MAX		4096
+#define DRIFT_GUARD_BITS	10
+#define DRIFT_GUARD_MAX		65536
 #define DRIFT_GUARD_GRACE	(5 * HZ)
 
 struct digest_cache_entry {
