@@ -20,10 +20,13 @@
 rt_init
 echo "hash yes" >>"$CONF"
 rt_start_driftd
-FILES=${COLD_FILES:-30000}
+# On a slow kernel (DRIFT_TIME_SCALE, the debug kernel) the same tree takes
+# that much longer to scan and hash: it is that much smaller there (the
+# full size timed the debug guest out after 50 min, hashing 512 MiB)
+FILES=${COLD_FILES:-$((30000 / TIME_SCALE))}
 LINKS=${COLD_LINKS:-6}
 BIG=${COLD_BIG:-8}
-MB=${COLD_MB:-64}
+MB=${COLD_MB:-$((64 / TIME_SCALE))}
 
 metric() { rt_metrics | awk -v m="$1" '$1 == m { print $2 }'; }
 wait_log() { # PATTERN SECONDS
