@@ -290,7 +290,33 @@ int drift_write_guard(struct file *file, struct inode *real)
 	return 0;
 }
 
-static void write_guard_release(struct hlist_head *done)
+/*
+ * Move the guards to lift to @done: every one (@all), else those of files
+ * nothing maps any more, past their grace. Returns how many remain.
+ */
+static unsigned int write_guards_take(struct hlist_head *done, bool all)
+{
+	struct write_guard *g;
+	struct hlist_node *tmp;
+	unsigned int left;
+	int bkt;
+
+	spin_lock(&write_guard_lock);
+	hash_for_each_safe(write_guards, bkt, tmp, g, node) {
+		if (!all &&
+		    (time_before(jiffies, g->stamp + DRIFT_GUARD_GRACE) ||
+		     mapping_mapped(g->real->i_mapping)))
+			continue;
+		hash_del(&g->node);
+		hlist_add_head(&g->node, done);
+		write_guard_count--;
+	}
+	left = write_guard_count;
+	spin_unlock(&write_guard_lock);
+	return left;
+}
+
+static void write_guards_lift(struct hlist_head *done)
 {
 	struct write_guard *g;
 	struct hlist_node *tmp;
@@ -302,27 +328,13 @@ static void write_guard_release(struct hlist_head *done)
 	}
 }
 
-/* Once a second while guards exist: release those of unmapped files. */
+/* Once a second while guards exist: lift those of unmapped files. */
 static void write_guard_scan(struct work_struct *work)
 {
 	HLIST_HEAD(done);
-	struct write_guard *g;
-	struct hlist_node *tmp;
-	unsigned int left;
-	int bkt;
+	unsigned int left = write_guards_take(&done, false);
 
-	spin_lock(&write_guard_lock);
-	hash_for_each_safe(write_guards, bkt, tmp, g, node) {
-		if (time_before(jiffies, g->stamp + DRIFT_GUARD_GRACE) ||
-		    mapping_mapped(g->real->i_mapping))
-			continue;
-		hash_del(&g->node);
-		hlist_add_head(&g->node, &done);
-		write_guard_count--;
-	}
-	left = write_guard_count;
-	spin_unlock(&write_guard_lock);
-	write_guard_release(&done);
+	write_guards_lift(&done);
 	if (left)
 		queue_delayed_work(system_wq, &write_guard_work, HZ);
 }
@@ -331,17 +343,8 @@ static void write_guard_scan(struct work_struct *work)
 void drift_verify_exit(void)
 {
 	HLIST_HEAD(done);
-	struct write_guard *g;
-	struct hlist_node *tmp;
-	int bkt;
 
 	cancel_delayed_work_sync(&write_guard_work);
-	spin_lock(&write_guard_lock);
-	hash_for_each_safe(write_guards, bkt, tmp, g, node) {
-		hash_del(&g->node);
-		hlist_add_head(&g->node, &done);
-	}
-	write_guard_count = 0;
-	spin_unlock(&write_guard_lock);
-	write_guard_release(&done);
+	write_guards_take(&done, true);
+	write_guards_lift(&done);
 }
