@@ -241,6 +241,9 @@ static int walk_dir(struct walk *w, int fd, unsigned int depth)
 			ret = -ENOMEM;
 			break;
 		}
+		if (w->o->progress)
+			atomic_fetch_add_explicit(w->o->progress, 1,
+						  memory_order_relaxed);
 		if (++w->r->entries > w->max_entries) {
 			w->r->entries--;
 			w->r->truncated = DRIFT_WALK_TOO_MANY;

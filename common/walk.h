@@ -42,6 +42,7 @@
 #ifndef DRIFT_COMMON_WALK_H
 #define DRIFT_COMMON_WALK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -80,6 +81,9 @@ struct drift_walk_opts {
 	drift_walk_file_fn file;	/* required */
 	drift_walk_err_fn error;	/* may be NULL */
 	void *arg;
+	atomic_ulong *progress;		/* may be NULL: +1 per directory
+					 * entry examined (a caller's sign
+					 * that a long walk is moving) */
 };
 
 enum drift_walk_limit {

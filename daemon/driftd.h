@@ -103,6 +103,7 @@ struct metrics {
 	double set_build_seconds;
 	uint64_t bind_errors, unbinds;
 	uint64_t unprotected_starts;	/* reported by the hook (fail-open) */
+	uint64_t hook_abandoned;	/* answers the hook no longer took */
 };
 
 enum hook_result { HOOK_BOUND, HOOK_EXEMPT, HOOK_REMOVED, HOOK_ERROR };
@@ -190,6 +191,17 @@ int hookserver_start(struct driftd *d);	/* the worker threads */
 bool hookserver_can_accept(void);		/* the queue has room */
 void hookserver_accept(struct driftd *d);
 void hookserver_stop(struct driftd *d);
+/*
+ * Keepalives (hookproto.h): every HOOK_BEAT_MS the event loop calls
+ * hookserver_beat(), which writes one "\n" to every hook waiting in the
+ * queue or in a worker if driftd_progress moved since the last call.
+ * driftd_progress counts what a hook's work is made of: directory entries
+ * walked (scans), set chunks sent to the kernel, hooks answered. A driftd
+ * whose workers are stuck goes silent, and the hook applies its failure
+ * policy; a busy one keeps its hooks from mistaking it for a dead one.
+ */
+extern atomic_ulong driftd_progress;
+void hookserver_beat(struct driftd *d);
 struct ucred;
 int hookserver_check_peer(struct driftd *d, const struct ucred *cred,
 			  char *why, size_t whylen);

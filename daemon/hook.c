@@ -7,7 +7,9 @@
  * When driftd answers that it refuses the container, or the OCI state
  * cannot be read, the hook always exits 1: the runtime refuses to start the
  * container ("drift: ..." on stderr, syslog LOG_ERR).
- * When driftd cannot be reached (not running, timeout), the hook fails
+ * When driftd cannot be reached (not running) or is silent (no answer
+ * within the timeout and no keepalive in the last HOOK_BEAT_FRESH_MS: hung),
+ * the hook fails
  *   closed (--fail-closed): exits 1, the runtime refuses to start the
  *                           container;
  *   open (--fail-open, the default): exits 0, the container starts
@@ -15,6 +17,10 @@
  *                           (LOG_CRIT) and left in STATE_DIR/unprotected/ so
  *                           that driftd binds it, counts and reports it when
  *                           back.
+ * When driftd is alive but still working at the deadline (keepalives: a
+ * cold image's first scan, a burst of starts), the hook exits 1 whatever
+ * its policy: how long a scan takes is up to the image, and an image must
+ * not be able to buy an unprotected start.
  * The environment variable DRIFT_HOOK_FAIL=open|closed sets the default.
  * It never waits longer than --timeout-ms (default 10000) in total.
  */
@@ -114,11 +120,17 @@ static char *read_stdin(size_t *len, const char **why)
 	return NULL;
 }
 
+/*
+ * 0 with driftd's answer in REPLY; -1 when driftd cannot be reached or is
+ * silent (WHY says which); -2 when it was still working at the deadline
+ * (a keepalive within HOOK_BEAT_FRESH_MS).
+ */
 static int ask_driftd(const char *sock, const char *req, size_t len,
 		      char *reply, size_t rsize, const char **why)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t off = 0, n = 0;
+	double beat = 0;	/* when the last keepalive came */
 	int fd;
 
 	if (strlen(sock) >= sizeof(sa.sun_path)) {
@@ -168,7 +180,13 @@ static int ask_driftd(const char *sock, const char *req, size_t len,
 		ssize_t r;
 
 		if (left_ms() == 0 || poll(&p, 1, left_ms()) <= 0) {
-			*why = "timed out waiting for driftd's answer";
+			if (beat > 0 && (mono() - beat) * 1000 <= HOOK_BEAT_FRESH_MS) {
+				*why = "driftd is working on it (a cold image's first scan, or a burst of starts) but did not answer";
+				close(fd);
+				return -2;
+			}
+			*why = beat > 0 ? "driftd went silent before it answered (hung?)" :
+				"timed out waiting for driftd's answer";
 			goto fail;
 		}
 		r = read(fd, reply + n, rsize - 1 - n);
@@ -191,6 +209,17 @@ static int ask_driftd(const char *sock, const char *req, size_t len,
 				goto fail;
 			}
 			break;
+		}
+		if (n == 0) {	/* keepalives come before the answer only */
+			ssize_t k = 0;
+
+			while (k < r && reply[k] == '\n')
+				k++;
+			if (k) {
+				beat = mono();
+				memmove(reply, reply + k, (size_t)(r - k));
+				r -= k;
+			}
 		}
 		n += (size_t)r;
 		if (n == rsize - 1) {
@@ -238,7 +267,7 @@ int main(int argc, char **argv)
 	struct oci_state st;
 	size_t len = 0;
 	char *req;
-	int i;
+	int i, ret;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--fail-closed")) {
@@ -284,7 +313,17 @@ int main(int argc, char **argv)
 		/* driftd parses it again and answers with the details. */
 		snprintf(id, sizeof(id), "?");
 	}
-	if (ask_driftd(sock, req, len, reply, sizeof(reply), &why) == 0) {
+	ret = ask_driftd(sock, req, len, reply, sizeof(reply), &why);
+	if (ret == -2) {
+		/* driftd is alive: not the dead-daemon case fail-open is for. */
+		fprintf(stderr, "drift: container %s REFUSED: %s within %ld ms. driftd goes on scanning, so a retry finds the image's layers ready; for large images raise --timeout-ms (and the runtime's hook timeout above it)\n",
+			id[0] ? id : "?", why, timeout_ms);
+		syslog(LOG_ERR, "container %s refused: %s within %ld ms",
+		       id[0] ? id : "?", why, timeout_ms);
+		free(req);
+		return 1;
+	}
+	if (ret == 0) {
 		json_object *o = json_tokener_parse(reply), *v;
 		bool ok = false;
 		const char *msg = "";

@@ -158,7 +158,8 @@ refuse:
 	return -1;
 }
 
-static void reply(int fd, bool ok, const char *result, const char *message)
+/* 0, or -1 when the hook did not take the whole answer (it gave up). */
+static int reply(int fd, bool ok, const char *result, const char *message)
 {
 	json_object *o = json_object_new_object();
 	const char *text;
@@ -182,6 +183,7 @@ static void reply(int fd, bool ok, const char *result, const char *message)
 			off += (size_t)w;
 	}
 	json_object_put(o);
+	return off == len ? 0 : -1;
 }
 
 /* Reads until EOF, the size limit or the deadline. */
@@ -239,7 +241,7 @@ static char *read_request(int fd, unsigned timeout_ms, size_t *len,
  * (imageset.c) while layers are scanned, so that a slow peer or a cold
  * image holds up only its own hook.
  */
-static void handle(struct driftd *d, int fd, double t_accept)
+static void handle(struct driftd *d, int fd, double t_accept, int *slot)
 {
 	static const char *const names[] = { "bound", "exempt", "removed", "error" };
 	double t0 = mono();
@@ -295,8 +297,16 @@ static void handle(struct driftd *d, int fd, double t_accept)
 		 names[res], (mono() - t_accept) * 1e3, (t0 - t_accept) * 1e3);
 	oci_state_free(&st);
 answer:
+	*slot = -1;	/* no keepalive from here on: the answer follows */
+	atomic_fetch_add_explicit(&driftd_progress, 1, memory_order_relaxed);
 	pthread_mutex_unlock(&driftd_lock);
-	reply(fd, res != HOOK_ERROR, names[res], msg);
+	if (reply(fd, res != HOOK_ERROR, names[res], msg) != 0) {
+		pthread_mutex_lock(&driftd_lock);
+		d->m.hook_abandoned++;
+		log_warn("hook: container %s: the hook gave up %.1f ms after it connected, before the answer (%s): a fail-open hook started it unprotected if driftd had gone silent, else the start was refused",
+			 id, (mono() - t_accept) * 1e3, names[res]);
+		return;
+	}
 	pthread_mutex_lock(&driftd_lock);
 }
 
@@ -311,16 +321,21 @@ static struct {
 	pthread_cond_t cv;
 	struct { int fd; double t; } q[HOOK_QUEUE_MAX];
 	unsigned head, n;
+	int busy[HOOK_WORKERS_MAX];	/* the connection a worker answers */
 	pthread_t thr[HOOK_WORKERS_MAX];
-	unsigned nthr;
+	unsigned nthr, nslots;
 	bool stop;
 } hq = { .cv = PTHREAD_COND_INITIALIZER };
+
+atomic_ulong driftd_progress;
 
 static void *worker(void *arg)
 {
 	struct driftd *d = arg;
+	unsigned me;
 
 	pthread_mutex_lock(&driftd_lock);
+	me = hq.nslots++;
 	for (;;) {
 		int fd;
 		double t;
@@ -333,7 +348,8 @@ static void *worker(void *arg)
 		t = hq.q[hq.head].t;
 		hq.head = (hq.head + 1) % HOOK_QUEUE_MAX;
 		hq.n--;
-		handle(d, fd, t);
+		hq.busy[me] = fd;
+		handle(d, fd, t, &hq.busy[me]);
 		close(fd);
 	}
 	pthread_mutex_unlock(&driftd_lock);
@@ -345,6 +361,9 @@ int hookserver_start(struct driftd *d)
 	unsigned i;
 	int ret;
 
+	for (i = 0; i < HOOK_WORKERS_MAX; i++)
+		hq.busy[i] = -1;
+	hq.nslots = 0;
 	for (i = 0; i < d->cfg.hook_workers && i < HOOK_WORKERS_MAX; i++) {
 		ret = pthread_create(&hq.thr[i], NULL, worker, d);
 		if (ret)
@@ -375,6 +394,33 @@ void hookserver_accept(struct driftd *d)
 		hq.n++;
 		pthread_cond_signal(&hq.cv);
 	}
+}
+
+static void beat(int fd)
+{
+	/* best effort: a full buffer means the hook is not reading anyway */
+	if (send(fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+	    errno != EAGAIN && errno != EPIPE && errno != ECONNRESET)
+		log_warn("hook keepalive: %s", strerror(errno));
+}
+
+/* Event loop, driftd_lock held, every HOOK_BEAT_MS (hookproto.h). */
+void hookserver_beat(struct driftd *d)
+{
+	static unsigned long seen;
+	unsigned long now = atomic_load_explicit(&driftd_progress,
+						 memory_order_relaxed);
+	unsigned i;
+
+	(void)d;
+	if (now == seen)
+		return;	/* nothing moved: stay silent (a hung driftd) */
+	seen = now;
+	for (i = 0; i < hq.n; i++)
+		beat(hq.q[(hq.head + i) % HOOK_QUEUE_MAX].fd);
+	for (i = 0; i < HOOK_WORKERS_MAX; i++)
+		if (hq.busy[i] >= 0)
+			beat(hq.busy[i]);
 }
 
 /*

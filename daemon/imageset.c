@@ -129,7 +129,7 @@ static int scan_dir(bool hash, const char *dir, struct drift_idvec *iv,
 	};
 	struct drift_walk_opts o = {
 		.flags = DRIFT_WALK_ELF, .file = scan_file,
-		.error = scan_error, .arg = &sc,
+		.error = scan_error, .arg = &sc, .progress = &driftd_progress,
 	};
 	struct drift_walk_result r;
 	int ret;

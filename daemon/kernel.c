@@ -6,6 +6,7 @@
 #include <netlink/netlink.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,7 @@ struct dk {
 	unsigned long reloads;
 	dk_reload_fn reload_fn;
 	void *reload_arg;
+	atomic_ulong *progress;		/* +1 per set chunk sent, or NULL */
 	struct dk *next_dk;
 };
 
@@ -530,6 +532,11 @@ static void log_exception(struct dk *k, uint64_t cgid, const char *path)
 	b->exc = e;
 }
 
+void dk_set_progress(struct dk *k, atomic_ulong *progress)
+{
+	k->progress = progress;
+}
+
 void dk_on_reload(struct dk *k, dk_reload_fn fn, void *arg)
 {
 	dk_lock(k);
@@ -819,6 +826,9 @@ static int upload_raw(struct dk *k, const char *name,
 		ret = dk_xfer(k, m, NULL, NULL);
 		if (ret)
 			goto abort;
+		if (k->progress)
+			atomic_fetch_add_explicit(k->progress, 1,
+						  memory_order_relaxed);
 	}
 	ret = dk_xfer(k, commit_msg(k, name, includes, nincludes), commit_cb,
 		      count);

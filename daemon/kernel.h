@@ -2,6 +2,7 @@
 #ifndef DRIFTD_KERNEL_H
 #define DRIFTD_KERNEL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -112,6 +113,8 @@ struct dk_reload_info {
 };
 typedef void (*dk_reload_fn)(const struct dk_reload_info *info, void *arg);
 void dk_on_reload(struct dk *k, dk_reload_fn fn, void *arg);
+/* Counts every chunk of a set upload in *PROGRESS (a liveness sign). */
+void dk_set_progress(struct dk *k, atomic_ulong *progress);
 /* Re-resolves the family and replays when it changed: 1 replayed, 0 not. */
 int dk_recover(struct dk *k);
 

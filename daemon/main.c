@@ -206,7 +206,7 @@ int main(int argc, char **argv)
 	struct dk_status st;
 	char dir[4200];
 	sigset_t mask;
-	double next;
+	double next, next_beat;
 	int o, ret, sfd;
 
 	d.config_path = DRIFTD_DEFAULT_CONFIG;
@@ -275,6 +275,7 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	dk_on_reload(d.k, on_kernel_reload, &d);
+	dk_set_progress(d.k, &driftd_progress);
 	ret = dk_status(d.k, &st);
 	if (ret) {
 		log_err("drift status: %s", dk_errmsg(d.k));
@@ -331,6 +332,7 @@ int main(int argc, char **argv)
 		log_warn("NOTIFY_SOCKET: %s", strerror(-ret));
 
 	next = mono() + d.cfg.reconcile_ms / 1000.0;
+	next_beat = mono() + HOOK_BEAT_MS / 1000.0;
 	pthread_mutex_lock(&driftd_lock);
 	for (;;) {
 		struct pollfd p[3] = {
@@ -339,7 +341,8 @@ int main(int argc, char **argv)
 			{ .fd = hookserver_can_accept() ? d.hook_fd : -1,
 			  .events = POLLIN },
 		};
-		int timeout = (int)((next - mono()) * 1000);
+		double wake = next < next_beat ? next : next_beat;
+		int timeout = (int)((wake - mono()) * 1000);
 
 		if (timeout < 0)
 			timeout = 0;
@@ -371,6 +374,10 @@ int main(int argc, char **argv)
 					break;
 				}
 			}
+		}
+		if (mono() >= next_beat) {
+			hookserver_beat(&d);
+			next_beat = mono() + HOOK_BEAT_MS / 1000.0;
 		}
 		if (mono() >= next) {
 			reconcile_periodic(&d);

@@ -715,6 +715,9 @@ daemon:
 		{ "drift_unprotected_starts_total", "counter",
 		  "Containers the hook let start while driftd could not answer (fail-open).",
 		  m.unprotected_starts },
+		{ "drift_hook_abandoned_total", "counter",
+		  "Hook answers the hook no longer waited for (it timed out first).",
+		  m.hook_abandoned },
 	};
 	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
 		scalar(o, own[i].name, own[i].type, own[i].help, own[i].v);
