@@ -27,6 +27,8 @@ static int do_statx(int fd, struct statx *stx)
 	return 0;
 }
 
+atomic_ulong drift_hash_progress;
+
 /* size: the file's size if known (a hint to stop early), or -1 */
 static int hash_update_fd(EVP_MD_CTX *ctx, int fd, off_t size)
 {
@@ -53,6 +55,8 @@ static int hash_update_fd(EVP_MD_CTX *ctx, int fd, off_t size)
 			goto out;
 		}
 		off += n;
+		atomic_fetch_add_explicit(&drift_hash_progress, 1,
+					  memory_order_relaxed);
 		/*
 		 * At the size statx reported, a short read is the end: saves
 		 * the read that would return 0. A file growing meanwhile

@@ -24,6 +24,7 @@
 #ifndef DRIFT_COMMON_FILEID_H
 #define DRIFT_COMMON_FILEID_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,11 @@ int drift_file_id_from_fd(int fd, struct drift_file_id *out,
 
 /* SHA-256 of everything readable from `fd` (pread from offset 0). */
 int drift_sha256_fd(int fd, uint8_t out[DRIFT_SHA256_LEN]);
+/*
+ * +1 for every 256 KiB hashed from a file, by any thread: a sign that a
+ * long hash is moving (driftd's keepalives to its hooks).
+ */
+extern atomic_ulong drift_hash_progress;
 
 /* SHA-256 of a memory buffer (0, or -1 with errno). */
 int drift_sha256_mem(const void *data, size_t len,

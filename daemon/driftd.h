@@ -196,7 +196,8 @@ void hookserver_stop(struct driftd *d);
  * hookserver_beat(), which writes one "\n" to every hook waiting in the
  * queue or in a worker if driftd_progress moved since the last call.
  * driftd_progress counts what a hook's work is made of: directory entries
- * walked (scans), set chunks sent to the kernel, hooks answered. A driftd
+ * walked (scans), set chunks sent to the kernel, hooks answered; and
+ * common/fileid.c's drift_hash_progress, 256 KiB hashed. A driftd
  * whose workers are stuck goes silent, and the hook applies its failure
  * policy; a busy one keeps its hooks from mistaking it for a dead one.
  */

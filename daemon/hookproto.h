@@ -6,8 +6,8 @@
  *   driftd -> hook: while the request waits or is worked on, a keepalive
  *                   "\n" about every HOOK_BEAT_MS, but only when driftd's
  *                   work moved since the last one (directory entries
- *                   scanned, set chunks sent to the kernel, hooks
- *                   answered); then one JSON object {"ok": bool,
+ *                   scanned, data hashed, set chunks sent to the
+ *                   kernel, hooks answered); then one JSON object {"ok": bool,
  *                   "result": "bound"|"exempt"|"removed"|"error",
  *                   "message": str}, then close. No keepalive follows
  *                   the first byte of the answer.

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "driftd.h"
+#include "fileid.h"
 #include "hookproto.h"
 #include "log.h"
 
@@ -409,7 +410,8 @@ void hookserver_beat(struct driftd *d)
 {
 	static unsigned long seen;
 	unsigned long now = atomic_load_explicit(&driftd_progress,
-						 memory_order_relaxed);
+						 memory_order_relaxed) +
+		atomic_load_explicit(&drift_hash_progress, memory_order_relaxed);
 	unsigned i;
 
 	(void)d;

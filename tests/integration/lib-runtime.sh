@@ -263,6 +263,18 @@ rt_wait_events() {
 }
 
 rt_metrics() { busybox wget -q -O - http://127.0.0.1:9477/metrics; }
+# rt_metric NAME: the value of a metric without labels (empty if absent)
+rt_metric() { rt_metrics | awk -v m="$1" '$1 == m { print $2 }'; }
+# rt_wait_log PATTERN SECONDS: waits up to SECONDS (times DRIFT_TIME_SCALE)
+# for driftd's log to have PATTERN; 1 if it never does
+rt_wait_log() {
+	local i
+	for i in $(seq 1 $(($2 * 10 * TIME_SCALE))); do
+		grep -q -- "$1" "$DLOG" && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
 # Kernel state (driftd --kernel-state prints it as JSON; works while the
 # daemon itself is stopped).

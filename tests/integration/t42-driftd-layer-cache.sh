@@ -16,9 +16,6 @@ echo "not elf" >"$L/lib/data.txt"
 nexec=$(find "$L" -type f -perm /111 | wc -l)
 want=$((nexec + 1))
 
-metric() { # NAME -> value
-	busybox wget -q -O - http://127.0.0.1:9477/metrics | sed -n "s/^$1 //p"
-}
 run_ct() { # NAME -> payload output
 	rt_bundle "$1" --lower "$L" drift.io/mode=enforce
 	crun run -b "$RT/b/$1" "$1" 2>&1 || true
@@ -41,7 +38,7 @@ hold_ct A
 [ "$(set_entries)" = "$want" ] || fail "set entries $(set_entries), want $want ($nexec executables + 1 library without x bit)"
 out=$(run_ct A2)
 rt_expect "$out" IMG=ok COPY=denied DL=denied
-[ "$(metric drift_layer_scans_total)" = 1 ] || fail "scans: $(metric drift_layer_scans_total), want 1"
+[ "$(rt_metric drift_layer_scans_total)" = 1 ] || fail "scans: $(rt_metric drift_layer_scans_total), want 1"
 ls -l "$DRIFTD_LAYER_CACHE"
 cache=$(ls "$DRIFTD_LAYER_CACHE"/*.cache)
 [ "$(echo "$cache" | wc -l)" = 1 ] || fail "want one cache file: $cache"
@@ -67,7 +64,7 @@ hold_ct B
 [ "$(set_entries)" = "$want" ] || fail "set entries from the cache $(set_entries), want $want"
 out=$(run_ct B2)
 rt_expect "$out" IMG=ok COPY=denied DL=denied
-[ "$(metric drift_layer_scans_total)" = 0 ] || fail "warm restart scanned the layer again"
+[ "$(rt_metric drift_layer_scans_total)" = 0 ] || fail "warm restart scanned the layer again"
 grep -q "from the scan cache" "$DLOG" || fail "no 'from the scan cache' in the log"
 drop_ct B
 
@@ -79,7 +76,7 @@ hold_ct C
 out=$(run_ct C2)
 rt_expect "$out" IMG=ok COPY=denied DL=denied
 [ "$(set_entries)" = "$want" ] || fail "entries after a corrupted cache: $(set_entries)"
-[ "$(metric drift_layer_scans_total)" = 1 ] || fail "a corrupted cache was used"
+[ "$(rt_metric drift_layer_scans_total)" = 1 ] || fail "a corrupted cache was used"
 grep -q "scan cache not used (checksum mismatch)" "$DLOG" || fail "no log line for the corrupted cache"
 drop_ct C
 
@@ -87,7 +84,7 @@ log "a cache file others can read is not trusted"
 chmod 644 "$cache"
 restart
 hold_ct D
-[ "$(metric drift_layer_scans_total)" = 1 ] || fail "a mode 0644 cache was used"
+[ "$(rt_metric drift_layer_scans_total)" = 1 ] || fail "a mode 0644 cache was used"
 grep -q "scan cache not used (cache file not a private regular file" "$DLOG" || fail "no log line for the 0644 cache"
 drop_ct D
 
@@ -96,7 +93,7 @@ restart
 cp /usr/bin/busybox "$L/newprog" && chmod 755 "$L/newprog"
 restart
 hold_ct E
-[ "$(metric drift_layer_scans_total)" = 1 ] || fail "a stale cache was used"
+[ "$(rt_metric drift_layer_scans_total)" = 1 ] || fail "a stale cache was used"
 [ "$(set_entries)" = "$((want + 1))" ] || fail "entries after the layer changed: $(set_entries)"
 drop_ct E
 rt_unbundle A; rt_unbundle A2; rt_unbundle B; rt_unbundle B2; rt_unbundle C; rt_unbundle C2

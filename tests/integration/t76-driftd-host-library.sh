@@ -6,6 +6,10 @@
 # denied, and so does a file written into the host directory after the
 # container started. The workload cannot name a host library itself (the
 # configuration does).
+# podman run --init (the host's catatonit bind-mounted at /run/podman-init,
+# the container's first process): denied without the shipped
+# configuration's host-library lines, runs with them, and the container's
+# own dropped binary is still denied under it.
 . "$(dirname "$0")/lib-runtime.sh"
 rt_init
 sed -i 's/^mode audit$/mode enforce/' "$CONF"
@@ -94,4 +98,31 @@ rt_wait_events 1 container_id=g4 action=deny path=/usr/lib/gpu/echo
 rm -f "$HL/echo"
 for n in g0 g1 g2 g3 g4; do rt_unbundle $n; done
 rt_stop_driftd
+
+if [ -x /usr/bin/catatonit ]; then
+	log "podman run --init, without the shipped configuration's lines: denied"
+	rt_podman_hooks
+	rt_podman_image
+	rt_start_driftd
+	init_run() {
+		podman run --rm --init --network host --hooks-dir "$RT/hooks.d" localhost/bb:1 \
+			/bin/sh -c 'echo INIT=$(cat /proc/1/comm); cp /bin/busybox /tmp/b; echo >>/tmp/b
+				if /tmp/b true 2>/dev/null; then echo COPY=ran; else echo COPY=denied; fi' 2>&1
+	}
+	out=$(init_run) && fail "podman run --init started without a host-library line for catatonit: $out"
+	log "   $(echo "$out" | tail -n 1)"
+	case $out in *ermission*) ;; *) fail "podman run --init: $out (want Permission denied)" ;; esac
+	rt_wait_events 1 action=deny path=/run/podman-init
+	rt_stop_driftd
+	log "podman run --init with daemon/driftd.conf.example's catatonit lines: runs"
+	grep '^host-library .*catatonit$' "$REPO/daemon/driftd.conf.example" >>"$CONF"
+	[ "$(grep -c '^host-library .*catatonit$' "$CONF")" = 2 ] || fail "driftd.conf.example: no catatonit lines"
+	rt_start_driftd
+	out=$(init_run) || fail "podman run --init: $out"
+	grep -q '^INIT=podman-init$' <<<"$out" || fail "podman run --init: $out (want INIT=podman-init, the name it runs under)"
+	grep -q '^COPY=denied$' <<<"$out" || fail "podman run --init: a dropped binary: $out (want COPY=denied)"
+	grep -q "host library /run/podman-init (from /usr/bin/catatonit, host-library /usr/bin/catatonit) allowed" "$DLOG" ||
+		fail "the catatonit allowance is not logged"
+	rt_stop_driftd
+fi
 log "PASS"

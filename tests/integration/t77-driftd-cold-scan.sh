@@ -28,21 +28,12 @@ LINKS=${COLD_LINKS:-6}
 BIG=${COLD_BIG:-8}
 MB=${COLD_MB:-$((64 / TIME_SCALE))}
 
-metric() { rt_metrics | awk -v m="$1" '$1 == m { print $2 }'; }
-wait_log() { # PATTERN SECONDS
-	local i
-	for i in $(seq 1 $(($2 * 10 * TIME_SCALE))); do
-		grep -q -- "$1" "$DLOG" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # warm: the image's layer scanned, then hashed, for a first container
 rt_bundle warm1 drift.io/mode=enforce --args 'sleep 3600'
 crun run -d -b "$RT/b/warm1" warm1 >/dev/null 2>&1 || fail "start warm1"
 [ "$(rt_binding_mode warm1)" = enforce ] || fail "warm1 not bound"
-wait_log ": digests added" 60 || fail "the warm image's set never got its digests"
+rt_wait_log ": digests added" 60 || fail "the warm image's set never got its digests"
 
 COLD=$RT/cold
 rm -rf "$COLD"
@@ -55,8 +46,8 @@ for i in $(seq 1 "$BIG"); do
 	truncate -s "${MB}M" "$COLD/bin/big$i"
 	chmod 755 "$COLD/bin/big$i"
 done
-scans0=$(metric drift_layer_scans_total)
-hashes0=$(metric drift_layer_hashes_total)
+scans0=$(rt_metric drift_layer_scans_total)
+hashes0=$(rt_metric drift_layer_hashes_total)
 
 # (the cold scan may outlast the hook's default 10 s in a slow guest: 60 s,
 # scaled; on the debug kernel it took more than 60 s)
@@ -66,7 +57,7 @@ rt_bundle cold2 drift.io/mode=enforce --timeout-ms $tmo --lower "$COLD" --args '
 rt_bundle warm2 drift.io/mode=enforce
 crun run -d -b "$RT/b/cold1" cold1 >"$RT/cold1.out" 2>&1 &
 c1=$!
-wait_log "layer $COLD: scanning" 30 || fail "the cold layer's scan did not start"
+rt_wait_log "layer $COLD: scanning" 30 || fail "the cold layer's scan did not start"
 log "cold scan started"
 crun run -d -b "$RT/b/cold2" cold2 >"$RT/cold2.out" 2>&1 &
 c2=$!
@@ -86,7 +77,7 @@ log "$(grep -o 'hook: container cold1: .*' "$DLOG")"
 log "$(grep -o 'hook: container cold2: .*' "$DLOG")"
 [ "$(rt_binding_mode cold1)" = enforce ] || fail "cold1 not bound"
 [ "$(rt_binding_mode cold2)" = enforce ] || fail "cold2 not bound"
-[ $(( $(metric drift_layer_scans_total) - scans0 )) = 1 ] || fail "the cold layer was scanned more than once"
+[ $(( $(rt_metric drift_layer_scans_total) - scans0 )) = 1 ] || fail "the cold layer was scanned more than once"
 [ "$(grep -c "layer $COLD: scanning" "$DLOG")" = 1 ] || fail "more than one scan of the cold layer"
 n=$(crun exec cold1 /bin/big1 2>&1 || true)
 case $n in *"ormat error"*) ;; *) fail "cold1: exec of an image file: $n (want Exec format error: allowed, zeros)" ;; esac
@@ -101,17 +92,17 @@ set=$("$DRIFTCTL" --json sets "$img" | python3 -c 'import json,sys
 i = json.load(sys.stdin)["sets"][0]["includes"]
 print(i[0] if len(i) == 1 else "none")')
 case $set in drift-layer-*) ;; *) fail "image set $img does not include one layer set: $("$DRIFTCTL" sets)" ;; esac
-uploads0=$(metric drift_set_uploads_total)
+uploads0=$(rt_metric drift_set_uploads_total)
 n=$(crun exec cold1 /bin/sh -c 'chmod 700 /bin/busybox2 && /bin/busybox2 true && echo RAN' 2>&1 || true)
 grep -q "set $set: digests added" "$DLOG" &&
 	fail "the cold layer was hashed before the copied-up check: make the hashing last longer (COLD_BIG, COLD_MB)"
 case $n in *RAN*) fail "a copied-up image file ran before its digest was known: $n" ;;
 	*"ermission denied"*) ;; *) fail "copied-up file before the digests: $n (want Permission denied)" ;; esac
 log "before the digests: copied-up /bin/busybox2 denied"
-wait_log "set $set: digests added" 300 || fail "set $set never got its digests"
-[ "$(metric drift_set_uploads_total)" = "$uploads0" ] || fail "an image set was uploaded again for the digests"
-[ $(( $(metric drift_layer_hashes_total) - hashes0 )) = 1 ] || fail "the cold layer was hashed more than once"
-[ "$(metric drift_layer_hash_queue)" = 0 ] || fail "layers still queued for hashing"
+rt_wait_log "set $set: digests added" 300 || fail "set $set never got its digests"
+[ "$(rt_metric drift_set_uploads_total)" = "$uploads0" ] || fail "an image set was uploaded again for the digests"
+[ $(( $(rt_metric drift_layer_hashes_total) - hashes0 )) = 1 ] || fail "the cold layer was hashed more than once"
+[ "$(rt_metric drift_layer_hash_queue)" = 0 ] || fail "layers still queued for hashing"
 n=$(crun exec cold1 /bin/sh -c '/bin/busybox2 true && echo RAN' 2>&1 || true)
 case $n in *RAN*) ;; *) fail "after the digests: the unchanged copied-up /bin/busybox2 did not run: $n" ;; esac
 n=$(crun exec cold2 /bin/sh -c 'chmod 700 /bin/busybox2 && /bin/busybox2 true && echo RAN' 2>&1 || true)

@@ -29,7 +29,6 @@ PN=${BURST_PODMAN:-20}
 PAR=${BURST_PARALLEL:-50}	# starts in flight at once
 HOOK_MS=${BURST_HOOK_MS:-$((120000 * TIME_SCALE))}	# the hook's timeout (TCG: starts take long)
 
-metric() { rt_metrics | awk -v m="$1" '$1 == m { print $2 }'; }
 hook_stats() { # LOG-PATTERN: p50 p99 max of driftd's "hook: container" times
 	grep -o "hook: container $1: [a-z]* in [0-9.]* ms" "$DLOG" |
 		awk '{ print $(NF-1) }' | sort -n | awk '
@@ -52,7 +51,7 @@ rt_bundle burst-tpl --fail-open --timeout-ms "$HOOK_MS" drift.io/mode=enforce --
 for i in $(seq 1 "$N"); do
 	rt_bundle_clone burst-tpl "bu$i" "$RT/burst-img$(( (i - 1) % IMAGES + 1 ))"
 done
-scans0=$(metric drift_layer_scans_total)
+scans0=$(rt_metric drift_layer_scans_total)
 log "starting $N crun containers from $IMAGES images, $PAR at a time"
 : >"$RT/failed"
 t0=$(date +%s.%N)
@@ -74,9 +73,9 @@ denied=$(cat "$RT"/bu*.out | grep -c '^BURST=denied' || true)
 [ "$(rt_bindings)" = "$N" ] || fail "$(rt_bindings) kernel bindings, want $N"
 [ "$(rt_sets drift-img-)" = "$IMAGES" ] || fail "$(rt_sets drift-img-) image sets, want one per image ($IMAGES)"
 [ "$(rt_sets drift-layer-)" = "$IMAGES" ] || fail "$(rt_sets drift-layer-) layer sets, want one per image's layer ($IMAGES)"
-scans=$(( $(metric drift_layer_scans_total) - scans0 ))
+scans=$(( $(rt_metric drift_layer_scans_total) - scans0 ))
 [ "$scans" = "$IMAGES" ] || fail "$scans layer scans for $IMAGES images"
-[ "$(metric drift_unprotected_starts_total)" = 0 ] || fail "unprotected starts: $(metric drift_unprotected_starts_total)"
+[ "$(rt_metric drift_unprotected_starts_total)" = 0 ] || fail "unprotected starts: $(rt_metric drift_unprotected_starts_total)"
 errs=$(rt_metrics | awk '$1 ~ /^drift_hook_requests_total/ && /result="error"/ { print $2 }')
 [ "${errs:-0}" = 0 ] || fail "$errs hook errors"
 [ -z "$(ls /run/drift/unprotected 2>/dev/null)" ] || fail "the hook left unprotected-start notes: $(ls /run/drift/unprotected)"
@@ -117,7 +116,7 @@ if [ "$PN" -gt 0 ]; then
 		o=$(podman logs "pb$i" 2>&1)
 		case $o in *BURST=denied*) ;; *) fail "pb$i: $o (want BURST=denied)" ;; esac
 	done
-	[ "$(metric drift_unprotected_starts_total)" = 0 ] || fail "podman: unprotected starts"
+	[ "$(rt_metric drift_unprotected_starts_total)" = 0 ] || fail "podman: unprotected starts"
 	log "podman burst: hook latency $(hook_stats '[0-9a-f]\{64\}')"
 	podman rm -f -t 0 $(seq -f 'pb%g' 1 "$PN") >/dev/null 2>&1 || true
 	rt_wait_bindings 0

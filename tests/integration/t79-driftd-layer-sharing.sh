@@ -39,7 +39,6 @@ count() { find "$1" -type f -perm /111 | wc -l; }
 nbase=$(count "$BASE"); na=$(count "$TOPA"); nb=$(count "$TOPB")
 log "files: base $nbase, top A $na, top B $nb"
 
-metric() { rt_metrics | awk -v m="$1" '$1 == m { print $2 }'; }
 mem() { "$DRIFTCTL" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["memory"])'; }
 # sets_json: driftd's sets in the kernel, as driftctl --json sets shows them
 sets_json() { "$DRIFTCTL" --json sets || fail "driftctl --json sets"; }
@@ -99,9 +98,9 @@ base_mem=$(q "S['$base']['memory']")
 log "memory: $mem_a bytes with A, $mem_b with A and B (+$((mem_b - mem_a))); base layer set: $base_mem bytes"
 [ $((mem_b - mem_a)) -lt "$base_mem" ] ||
 	fail "the module's memory grew by $((mem_b - mem_a)) bytes for B, not less than the base layer's $base_mem: base stored again?"
-[ "$(metric drift_layer_set_uploads_total)" = 3 ] || fail "layer set uploads: $(metric drift_layer_set_uploads_total), want 3"
-[ "$(metric drift_layer_set_reuses_total)" -ge 1 ] || fail "the base layer set was not reused"
-[ "$(metric drift_layer_sets)" = 3 ] || fail "drift_layer_sets $(metric drift_layer_sets), want 3"
+[ "$(rt_metric drift_layer_set_uploads_total)" = 3 ] || fail "layer set uploads: $(rt_metric drift_layer_set_uploads_total), want 3"
+[ "$(rt_metric drift_layer_set_reuses_total)" -ge 1 ] || fail "the base layer set was not reused"
+[ "$(rt_metric drift_layer_sets)" = 3 ] || fail "drift_layer_sets $(rt_metric drift_layer_sets), want 3"
 
 log "each container runs its image's files"
 n=$(run_in c79a /bin/sh -c '/bin/true && /many/000/f000001 && /bin/only-a')
@@ -142,7 +141,7 @@ crun kill c79b KILL; sleep 0.3; crun delete -f c79b >/dev/null 2>&1 || true
 rt_wait_bindings 0
 for i in $(seq 1 50); do [ "$(rt_sets)" = 0 ] && break; sleep 0.1; done
 [ "$(rt_sets)" = 0 ] || fail "sets left in the kernel: $(rt_kstate)"
-[ "$(metric drift_layer_sets)" = 0 ] || fail "driftd still holds layer sets: $(metric drift_layer_sets)"
+[ "$(rt_metric drift_layer_sets)" = 0 ] || fail "driftd still holds layer sets: $(rt_metric drift_layer_sets)"
 grep -q "set $base deleted (no image set includes it)" "$DLOG" || fail "no log line for the base layer set's deletion"
 rt_unbundle c79a; rt_unbundle c79b
 rm -rf "$BASE" "$TOPA" "$TOPB"

@@ -23,15 +23,6 @@ FILES=${BUSY_FILES:-$((30000 / TIME_SCALE))}
 LINKS=${BUSY_LINKS:-8}
 TMO=$((2500 * TIME_SCALE))	# the hook's timeout: shorter than the scan
 
-metric() { rt_metrics | awk -v m="$1" '$1 == m { print $2 }'; }
-wait_log() { # PATTERN SECONDS
-	local i
-	for i in $(seq 1 $(($2 * 10 * TIME_SCALE))); do
-		grep -q -- "$1" "$DLOG" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 COLD=$RT/busy-img
 rm -rf "$COLD"
@@ -39,8 +30,8 @@ cp -a "$IMG" "$COLD"
 echo busy >"$COLD/image-id"
 "$TOOLS/fill-tree" "$COLD/many" "$FILES" || fail "fill-tree"
 for i in $(seq 2 "$LINKS"); do cp -al "$COLD/many" "$COLD/many$i"; done
-unprot0=$(metric drift_unprotected_starts_total)
-aband0=$(metric drift_hook_abandoned_total)
+unprot0=$(rt_metric drift_unprotected_starts_total)
+aband0=$(rt_metric drift_hook_abandoned_total)
 [ -n "$aband0" ] || fail "no drift_hook_abandoned_total metric"
 
 log "1. busy: the hook times out while driftd scans the cold layer"
@@ -61,11 +52,11 @@ grep -q "drift: container busy1 REFUSED: driftd is working on it" "$RT/busy1.hoo
 	fail "no refusal from the hook: $(cat "$RT/busy1.hook")"
 grep -q UNPROTECTED "$RT/busy1.hook" && fail "the hook said UNPROTECTED: $(cat "$RT/busy1.hook")"
 [ ! -e /run/drift/unprotected/busy1.json ] || fail "the hook left a note of an unprotected start"
-wait_log "hook: container busy1: " 300 || fail "driftd never finished busy1's request"
-wait_log "hook: container busy1: the hook gave up" 10 || fail "driftd did not log that the hook gave up: $(grep busy1 "$DLOG" | tail -3)"
-[ "$(metric drift_hook_abandoned_total)" = $((aband0 + 1)) ] ||
-	fail "drift_hook_abandoned_total $(metric drift_hook_abandoned_total), want $((aband0 + 1))"
-[ "$(metric drift_unprotected_starts_total)" = "$unprot0" ] || fail "an unprotected start was counted"
+rt_wait_log "hook: container busy1: " 300 || fail "driftd never finished busy1's request"
+rt_wait_log "hook: container busy1: the hook gave up" 10 || fail "driftd did not log that the hook gave up: $(grep busy1 "$DLOG" | tail -3)"
+[ "$(rt_metric drift_hook_abandoned_total)" = $((aband0 + 1)) ] ||
+	fail "drift_hook_abandoned_total $(rt_metric drift_hook_abandoned_total), want $((aband0 + 1))"
+[ "$(rt_metric drift_unprotected_starts_total)" = "$unprot0" ] || fail "an unprotected start was counted"
 crun delete -f busy1 >/dev/null 2>&1 || true
 rt_unbundle busy1
 rt_wait_bindings 0
@@ -100,8 +91,8 @@ for i in $(seq 1 $((300 * TIME_SCALE))); do [ "$(rt_binding_mode hung1)" = enfor
 # the note, counted once (driftd may also have bound hung1 from the request
 # it found queued when it ran again: the hook had gone by then)
 for i in $(seq 1 $((100 * TIME_SCALE))); do [ ! -e /run/drift/unprotected/hung1.json ] && break; sleep 0.1; done
-[ "$(metric drift_unprotected_starts_total)" = $((unprot0 + 1)) ] ||
-	fail "drift_unprotected_starts_total $(metric drift_unprotected_starts_total), want $((unprot0 + 1))"
+[ "$(rt_metric drift_unprotected_starts_total)" = $((unprot0 + 1)) ] ||
+	fail "drift_unprotected_starts_total $(rt_metric drift_unprotected_starts_total), want $((unprot0 + 1))"
 crun kill hung1 KILL 2>/dev/null || true
 sleep 0.3
 crun delete -f hung1 >/dev/null 2>&1 || true
