@@ -192,9 +192,9 @@ bool hookserver_can_accept(void);		/* the queue has room */
 void hookserver_accept(struct driftd *d);
 void hookserver_stop(struct driftd *d);
 /*
- * Keepalives (hookproto.h): every HOOK_BEAT_MS the event loop calls
- * hookserver_beat(), which writes one "\n" to every hook waiting in the
- * queue or in a worker if driftd_progress moved since the last call.
+ * Keepalives (hookproto.h): every HOOK_BEAT_MS a thread of hookserver.c
+ * writes one "\n" to every hook waiting in the queue or in a worker if
+ * driftd_progress moved since the last time.
  * driftd_progress counts what a hook's work is made of: directory entries
  * walked (scans), set chunks sent to the kernel, hooks answered; and
  * common/fileid.c's drift_hash_progress, 256 KiB hashed. A driftd
@@ -202,7 +202,6 @@ void hookserver_stop(struct driftd *d);
  * policy; a busy one keeps its hooks from mistaking it for a dead one.
  */
 extern atomic_ulong driftd_progress;
-void hookserver_beat(struct driftd *d);
 struct ucred;
 int hookserver_check_peer(struct driftd *d, const struct ucred *cred,
 			  char *why, size_t whylen);

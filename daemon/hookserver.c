@@ -323,7 +323,7 @@ static struct {
 	struct { int fd; double t; } q[HOOK_QUEUE_MAX];
 	unsigned head, n;
 	int busy[HOOK_WORKERS_MAX];	/* the connection a worker answers */
-	pthread_t thr[HOOK_WORKERS_MAX];
+	pthread_t thr[HOOK_WORKERS_MAX + 1];	/* the workers, the beater */
 	unsigned nthr, nslots;
 	bool stop;
 } hq = { .cv = PTHREAD_COND_INITIALIZER };
@@ -357,6 +357,50 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static void beat(int fd)
+{
+	/* best effort: a full buffer means the hook is not reading anyway */
+	if (send(fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+	    errno != EAGAIN && errno != EPIPE && errno != ECONNRESET)
+		log_warn("hook keepalive: %s", strerror(errno));
+}
+
+/*
+ * Keepalives (hookproto.h): every HOOK_BEAT_MS, under driftd_lock, one
+ * "\n" to every connection in the queue or in a worker, if the work moved.
+ * A thread of its own, not the event loop: the loop itself may be in a
+ * long scan (a note of an unprotected start) while hooks wait.
+ */
+static void *beater(void *arg)
+{
+	const struct timespec period = {
+		.tv_sec = HOOK_BEAT_MS / 1000,
+		.tv_nsec = (HOOK_BEAT_MS % 1000) * 1000000L,
+	};
+	unsigned long seen = 0, now;
+	unsigned i;
+
+	(void)arg;
+	pthread_mutex_lock(&driftd_lock);
+	while (!hq.stop) {
+		pthread_mutex_unlock(&driftd_lock);
+		nanosleep(&period, NULL);
+		pthread_mutex_lock(&driftd_lock);
+		now = atomic_load_explicit(&driftd_progress, memory_order_relaxed) +
+		      atomic_load_explicit(&drift_hash_progress, memory_order_relaxed);
+		if (now == seen)
+			continue;	/* nothing moved: silent (a hung driftd) */
+		seen = now;
+		for (i = 0; i < hq.n; i++)
+			beat(hq.q[(hq.head + i) % HOOK_QUEUE_MAX].fd);
+		for (i = 0; i < HOOK_WORKERS_MAX; i++)
+			if (hq.busy[i] >= 0)
+				beat(hq.busy[i]);
+	}
+	pthread_mutex_unlock(&driftd_lock);
+	return NULL;
+}
+
 int hookserver_start(struct driftd *d)
 {
 	unsigned i;
@@ -371,6 +415,10 @@ int hookserver_start(struct driftd *d)
 			return -ret;
 		hq.nthr++;
 	}
+	ret = pthread_create(&hq.thr[hq.nthr], NULL, beater, d);
+	if (ret)
+		return -ret;
+	hq.nthr++;
 	return 0;
 }
 
@@ -395,34 +443,6 @@ void hookserver_accept(struct driftd *d)
 		hq.n++;
 		pthread_cond_signal(&hq.cv);
 	}
-}
-
-static void beat(int fd)
-{
-	/* best effort: a full buffer means the hook is not reading anyway */
-	if (send(fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
-	    errno != EAGAIN && errno != EPIPE && errno != ECONNRESET)
-		log_warn("hook keepalive: %s", strerror(errno));
-}
-
-/* Event loop, driftd_lock held, every HOOK_BEAT_MS (hookproto.h). */
-void hookserver_beat(struct driftd *d)
-{
-	static unsigned long seen;
-	unsigned long now = atomic_load_explicit(&driftd_progress,
-						 memory_order_relaxed) +
-		atomic_load_explicit(&drift_hash_progress, memory_order_relaxed);
-	unsigned i;
-
-	(void)d;
-	if (now == seen)
-		return;	/* nothing moved: stay silent (a hung driftd) */
-	seen = now;
-	for (i = 0; i < hq.n; i++)
-		beat(hq.q[(hq.head + i) % HOOK_QUEUE_MAX].fd);
-	for (i = 0; i < HOOK_WORKERS_MAX; i++)
-		if (hq.busy[i] >= 0)
-			beat(hq.busy[i]);
 }
 
 /*

@@ -206,7 +206,7 @@ int main(int argc, char **argv)
 	struct dk_status st;
 	char dir[4200];
 	sigset_t mask;
-	double next, next_beat;
+	double next;
 	int o, ret, sfd;
 
 	d.config_path = DRIFTD_DEFAULT_CONFIG;
@@ -332,7 +332,6 @@ int main(int argc, char **argv)
 		log_warn("NOTIFY_SOCKET: %s", strerror(-ret));
 
 	next = mono() + d.cfg.reconcile_ms / 1000.0;
-	next_beat = mono() + HOOK_BEAT_MS / 1000.0;
 	pthread_mutex_lock(&driftd_lock);
 	for (;;) {
 		struct pollfd p[3] = {
@@ -341,8 +340,7 @@ int main(int argc, char **argv)
 			{ .fd = hookserver_can_accept() ? d.hook_fd : -1,
 			  .events = POLLIN },
 		};
-		double wake = next < next_beat ? next : next_beat;
-		int timeout = (int)((wake - mono()) * 1000);
+		int timeout = (int)((next - mono()) * 1000);
 
 		if (timeout < 0)
 			timeout = 0;
@@ -374,10 +372,6 @@ int main(int argc, char **argv)
 					break;
 				}
 			}
-		}
-		if (mono() >= next_beat) {
-			hookserver_beat(&d);
-			next_beat = mono() + HOOK_BEAT_MS / 1000.0;
 		}
 		if (mono() >= next) {
 			reconcile_periodic(&d);
