@@ -21,6 +21,12 @@
  * cold image's first scan, a burst of starts), the hook exits 1 whatever
  * its policy: how long a scan takes is up to the image, and an image must
  * not be able to buy an unprotected start.
+ * A rootless runtime (the hook in a user namespace other than the initial
+ * one: rootless podman) is not governed: driftd and drift.ko act for root's
+ * runtimes only, and the owner of a rootless container controls its
+ * cgroup. The hook does not ask driftd; it applies its policy with that
+ * reason (fail-open: starts UNPROTECTED, logged to stderr and syslog
+ * LOG_CRIT; fail-closed: refused). driftd never hears of such a start.
  * The environment variable DRIFT_HOOK_FAIL=open|closed sets the default.
  * It never waits longer than --timeout-ms (default 10000) in total.
  */
@@ -235,6 +241,27 @@ fail:
 	return -1;
 }
 
+/*
+ * In a user namespace other than the initial one (a rootless runtime)?
+ * Then 0 is the host uid that ns maps uid 0 to. The initial namespace's
+ * map is "0 0 4294967295".
+ */
+static bool rootless(unsigned long *host_uid)
+{
+	unsigned long in, out, count;
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	int n;
+
+	if (!f)
+		return false;
+	n = fscanf(f, "%lu %lu %lu", &in, &out, &count);
+	fclose(f);
+	if (n != 3)
+		return false;
+	*host_uid = out;
+	return !(in == 0 && out == 0 && count == 4294967295UL);
+}
+
 static void leave_marker(const char *state_dir, const char *id,
 			 const char *state, size_t len)
 {
@@ -261,9 +288,11 @@ int main(int argc, char **argv)
 	const char *sock = DRIFTD_DEFAULT_SOCKET, *state_dir = DRIFTD_DEFAULT_STATEDIR;
 	const char *env = getenv("DRIFT_HOOK_FAIL"), *why = NULL;
 	bool fail_closed = env && !strcmp(env, "closed"), quiet = false;
+	bool stopped = false;
 	long timeout_ms = 10000;
 	char reply[HOOK_MAX_REPLY], id[OCI_ID_MAX + 1] = "";
 	char errbuf[512];
+	unsigned long host_uid;
 	struct oci_state st;
 	size_t len = 0;
 	char *req;
@@ -308,10 +337,33 @@ int main(int argc, char **argv)
 	}
 	if (oci_parse_state(req, len, &st, errbuf, sizeof(errbuf)) == 0) {
 		snprintf(id, sizeof(id), "%s", st.id);
+		stopped = st.status && !strcmp(st.status, "stopped");
 		oci_state_free(&st);
 	} else {
 		/* driftd parses it again and answers with the details. */
 		snprintf(id, sizeof(id), "?");
+	}
+	if (rootless(&host_uid)) {
+		if (stopped) {	/* poststop: nothing was bound */
+			free(req);
+			return 0;
+		}
+		const char *what = "drift does not govern rootless containers (their owner controls their cgroup; driftd acts for root's runtimes only): run it with root's podman";
+
+		if (fail_closed) {
+			fprintf(stderr, "drift: rootless container %s (host uid %lu) REFUSED (fail-closed): %s\n",
+				id, host_uid, what);
+			syslog(LOG_ERR, "rootless container %s (host uid %lu) refused (fail-closed): %s",
+			       id, host_uid, what);
+			free(req);
+			return 1;
+		}
+		fprintf(stderr, "drift: WARNING: rootless container %s (host uid %lu) starts UNPROTECTED (fail-open): %s, or install this hook with --fail-closed to refuse rootless starts\n",
+			id, host_uid, what);
+		syslog(LOG_CRIT, "rootless container %s (host uid %lu) starts UNPROTECTED (fail-open): %s",
+		       id, host_uid, what);
+		free(req);
+		return 0;
 	}
 	ret = ask_driftd(sock, req, len, reply, sizeof(reply), &why);
 	if (ret == -2) {

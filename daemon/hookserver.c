@@ -3,11 +3,24 @@
  *
  * Who may talk: the socket is 0600 root, and each peer is checked
  * (SO_PEERCRED, then its process held by a pidfd while checked): uid 0,
- * in the same mount, pid and network namespaces as the host's init
+ * in the same user, pid and network namespaces as the host's init
  * (/proc/1 as driftd sees it; OCI runtimes run createRuntime/prestart/
- * poststop hooks there), and not in a cgroup driftd governs. Root in a
- * container that can see /run/drift is therefore refused: it could
- * otherwise say "stopped" for any container and have it unbound.
+ * poststop hooks there), in its mount namespace or in one whose root
+ * directory is the host's (below), and not in a cgroup driftd governs.
+ * Root in a container that can see /run/drift is therefore refused: it
+ * could otherwise say "stopped" for any container and have it unbound.
+ *
+ * The runtime does not always run in the host's mount namespace: podman
+ * runs conmon, crun and so the hooks of a container with a user namespace
+ * (--uidmap, --userns=auto) in a private mount namespace of its own, where
+ * it mounts the container's ID-mapped layers; OpenShift can keep CRI-O and
+ * the kubelet in one too. What tells such a namespace from a container's
+ * is the root directory: a container's process has pivoted into its root
+ * file system, the runtime's still has the host's (same device and inode
+ * as /proc/1/root). A process that has the host's root directory, uid 0
+ * in the initial user namespace, the host's pid and network namespaces and
+ * no governed cgroup is the host's root, which could as well unload drift
+ * (unless locked) or edit its configuration.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -84,6 +97,25 @@ static int same_ns(int pid, const char *ns)
 	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+/*
+ * A mount namespace the runtime made (see the top of the file): the same
+ * user namespace and root directory as /proc/1. 1 yes, 0 no, -1
+ * unreadable.
+ */
+static int runtime_mnt_ns(int pid)
+{
+	char a[64];
+	struct stat sa, sb;
+	int r = same_ns(pid, "user");
+
+	if (r != 1)
+		return r;
+	snprintf(a, sizeof(a), "/proc/%d/root/", pid);
+	if (stat(a, &sa) != 0 || stat("/proc/1/root/", &sb) != 0)
+		return -1;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 /* Is cgroup path CG (relative) or one of its ancestors a container's? */
 static bool cgroup_governed(struct driftd *d, const char *cg)
 {
@@ -112,7 +144,7 @@ static bool cgroup_governed(struct driftd *d, const char *cg)
 int hookserver_check_peer(struct driftd *d, const struct ucred *cred,
 			  char *why, size_t whylen)
 {
-	static const char *const nss[] = { "mnt", "pid", "net" };
+	static const char *const nss[] = { "user", "pid", "net", "mnt" };
 	char cg[PATH_MAX];
 	size_t i;
 	int pfd, r;
@@ -132,6 +164,14 @@ int hookserver_check_peer(struct driftd *d, const struct ucred *cred,
 	}
 	for (i = 0; i < sizeof(nss) / sizeof(nss[0]); i++) {
 		r = same_ns(cred->pid, nss[i]);
+		if (r == 0 && !strcmp(nss[i], "mnt")) {
+			r = runtime_mnt_ns(cred->pid);
+			if (r == 0) {
+				snprintf(why, whylen, "peer pid %d is not in the host's mnt namespace and its root directory is not the host's (a container's process)",
+					 cred->pid);
+				goto refuse;
+			}
+		}
 		if (r != 1) {
 			snprintf(why, whylen, "peer pid %d is %s the host's %s namespace",
 				 cred->pid, r < 0 ? "unreadable for" : "not in", nss[i]);

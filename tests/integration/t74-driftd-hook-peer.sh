@@ -1,11 +1,13 @@
 #!/bin/bash
-# The hook socket accepts only peers in the host's mount, pid and network
-# namespaces and outside governed cgroups (issue 8). A uid-0 process in
-# another mount namespace that can reach the socket (the file is there:
+# The hook socket accepts only peers in the host's user, pid and network
+# namespaces, in the host's mount namespace (or one with the host's root
+# directory: a runtime's, t86) and outside governed cgroups (issue 8). A
+# uid-0 process in another mount namespace and another root directory,
+# as in a container, that can reach the socket (it is bind-mounted there:
 # the refusal comes from the peer check, not from file permissions) sends
 # "stopped" for a running container: refused, the binding stays. Same for
-# a root process of the host moved into the container's cgroup. The real
-# hook (host namespaces) still works.
+# another network namespace and for a root process of the host moved into
+# the container's cgroup. The real hook (host namespaces) still works.
 . "$(dirname "$0")/lib-runtime.sh"
 rt_init
 # audit: the host process moved into the container's cgroup below must be
@@ -17,14 +19,21 @@ crun run -d -b "$RT/b/victim" victim >/dev/null 2>&1 || fail "crun run -d victim
 [ "$(rt_binding_mode victim)" = audit ] || fail "victim not bound: $(rt_kstate)"
 STOP="{\"ociVersion\":\"1.0\",\"id\":\"victim\",\"pid\":1,\"bundle\":\"$RT/b/victim\",\"status\":\"stopped\"}"
 
-log "uid 0 in another mount namespace: the socket is reachable, the peer is refused"
+log "uid 0 in another mount namespace and root directory (a container with /run/drift): refused"
+# the container's root: the image, the hook and its libraries, /run/drift
+CR=$RT/peer-root
+cp -a "$IMG" "$CR"
+cp "$HOOK" "$CR/hook"
+for l in $(ldd "$HOOK" | grep -o '/[^ ]*'); do cp --parents -L "$l" "$CR"; done
+mkdir -p "$CR$(dirname "$SOCK")"
 rc=0
-unshare --mount sh -c "[ -S $SOCK ] && [ -w $SOCK ] && echo SOCKET_REACHABLE >&2; echo '$STOP' | $HOOK --fail-open" \
+unshare --mount sh -c "mount --bind $(dirname "$SOCK") $CR$(dirname "$SOCK") &&
+	exec chroot $CR /bin/sh -c '[ -S $SOCK ] && [ -w $SOCK ] && echo SOCKET_REACHABLE >&2; echo '\''$STOP'\'' | /hook --fail-open'" \
 	2>"$RT/peer.err" || rc=$?
 cat "$RT/peer.err"
 grep -q SOCKET_REACHABLE "$RT/peer.err" || fail "set-up: the socket is not reachable from the namespace"
 [ "$rc" = 1 ] || fail "the hook in another mount namespace exited $rc (want 1: refused)"
-grep -q "refused .*permission denied: peer pid [0-9]* is not in the host's mnt namespace" "$RT/peer.err" ||
+grep -q "refused .*permission denied: peer pid [0-9]* is not in the host's mnt namespace and its root directory is not the host's" "$RT/peer.err" ||
 	fail "no peer refusal message"
 grep -q "hook socket: refusing peer: .*mnt namespace" "$DLOG" || fail "driftd did not log the refusal"
 [ "$(rt_binding_mode victim)" = audit ] || fail "the binding was removed by a peer in another mount namespace"
