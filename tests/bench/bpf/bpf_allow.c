@@ -5,6 +5,12 @@
  *
  *   bpf_allow OBJ COUNT CGROUP_DIR... -- FILE...
  *
+ * Execs are checked (lsm/bprm_check_security). SIGUSR1 switches the check
+ * of executable mappings on or off (lsm/mmap_file and lsm/file_mprotect:
+ * what drift's library mode checks) and prints "bpf_allow: lib=1" or
+ * "lib=0" once done: the benchmark measures both with one load of the
+ * object (loading it twice per measurement stalled the guest's bpf_allow
+ * after a few rounds).
  * Every CGROUP_DIR (cgroup v2 directory; its inode number is the cgroup
  * id) is governed and allowed the FILEs (stat()ed as given: pass them
  * through the container's root, which is what the kernel sees at exec)
@@ -15,6 +21,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +42,14 @@ struct allow_key {
 
 static volatile sig_atomic_t stop;
 
+static volatile sig_atomic_t toggle;
+
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1)
+		toggle = 1;
+	else
+		stop = 1;
 }
 
 static double now_ms(void)
@@ -58,8 +69,11 @@ int main(int argc, char **argv)
 {
 	unsigned long count, i, nfiles = 0, ncg = 0, n = 0;
 	struct bpf_object *obj;
+	static const char *const lib_progs[] = { "allowlist_mmap", "allowlist_mprotect" };
+	struct bpf_link *link, *lib_links[2] = { NULL, NULL };
 	struct bpf_program *prog;
-	struct bpf_link *link;
+	sigset_t block, old;
+	bool lib = false;
 	int allowed, governed, a, sep = 0, err;
 	struct allow_key *keys;
 	__u8 *vals;
@@ -154,12 +168,43 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bpf_allow: attach lsm/bprm_check_security failed (is \"bpf\" in the kernel's lsm= list?)\n");
 		return 1;
 	}
-	printf("bpf_allow: ready entries=%lu cgroups=%lu fill_ms=%.1f\n", n, ncg, now_ms() - t0);
-	fflush(stdout);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	while (!stop)
-		pause();
+	signal(SIGUSR1, on_signal);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	printf("bpf_allow: ready entries=%lu cgroups=%lu fill_ms=%.1f\n", n, ncg, now_ms() - t0);
+	fflush(stdout);
+	while (!stop) {
+		sigsuspend(&old);	/* no signal lost between test and wait */
+		if (!toggle || stop)
+			continue;
+		toggle = 0;
+		lib = !lib;
+		for (i = 0; i < 2; i++) {
+			struct bpf_program *p;
+
+			if (!lib) {
+				bpf_link__destroy(lib_links[i]);
+				lib_links[i] = NULL;
+				continue;
+			}
+			p = bpf_object__find_program_by_name(obj, lib_progs[i]);
+			lib_links[i] = p ? bpf_program__attach_lsm(p) : NULL;
+			if (!lib_links[i] || libbpf_get_error(lib_links[i])) {
+				fprintf(stderr, "bpf_allow: attach %s failed\n", lib_progs[i]);
+				return 1;
+			}
+		}
+		printf("bpf_allow: lib=%d\n", lib);
+		fflush(stdout);
+	}
+	for (i = 0; i < 2; i++)
+		if (lib_links[i])
+			bpf_link__destroy(lib_links[i]);
 	bpf_link__destroy(link);
 	bpf_object__close(obj);
 	return 0;
