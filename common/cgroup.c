@@ -145,3 +145,17 @@ char *drift_cgroup_path_of(const char *root, uint64_t id)
 		errno = ret < 0 ? errno : ENOENT;
 	return res;
 }
+
+int drift_cgroup_container_prefix(const char *name)
+{
+	static const char *const prefixes[] = { "libpod-", "crio-", "docker-",
+						"cri-containerd-", NULL };
+	size_t i;
+
+	if (!strncmp(name, "libpod-conmon-", 14) || !strncmp(name, "crio-conmon-", 12))
+		return -1;
+	for (i = 0; prefixes[i]; i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return (int)strlen(prefixes[i]);
+	return 0;
+}

@@ -41,4 +41,13 @@ int drift_cgroup_resolve_at(const char *root, const char *spec, uint64_t *id,
  */
 char *drift_cgroup_path_of(const char *root, uint64_t id);
 
+/*
+ * The container runtimes' names for a container's cgroup: for cgroup
+ * directory NAME (one path component), the length of its runtime prefix
+ * ("libpod-", "crio-", "docker-", "cri-containerd-") when it names a
+ * container's scope; -1 for a runtime's conmon scope ("libpod-conmon-",
+ * "crio-conmon-"); 0 for any other name.
+ */
+int drift_cgroup_container_prefix(const char *name);
+
 #endif

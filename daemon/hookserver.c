@@ -5,8 +5,8 @@
  * (SO_PEERCRED, then its process held by a pidfd while checked): uid 0,
  * in the same user, pid and network namespaces as the host's init
  * (/proc/1 as driftd sees it; OCI runtimes run createRuntime/prestart/
- * poststop hooks there), in its mount namespace or in one whose root
- * directory is the host's (below), and not in a cgroup driftd governs.
+ * poststop hooks there), in its mount namespace or in one the runtime
+ * made (below), and not in a cgroup driftd governs.
  * Root in a container that can see /run/drift is therefore refused: it
  * could otherwise say "stopped" for any container and have it unbound.
  *
@@ -17,10 +17,12 @@
  * the kubelet in one too. What tells such a namespace from a container's
  * is the root directory: a container's process has pivoted into its root
  * file system, the runtime's still has the host's (same device and inode
- * as /proc/1/root). A process that has the host's root directory, uid 0
- * in the initial user namespace, the host's pid and network namespaces and
- * no governed cgroup is the host's root, which could as well unload drift
- * (unless locked) or edit its configuration.
+ * as /proc/1/root); and the cgroup: the runtime's (conmon's, the
+ * runtime's own) is not named as a container's (libpod-, crio-, docker-,
+ * cri-containerd-; conmon's libpod-conmon- and crio-conmon- are allowed).
+ * A container that drift does not govern (exempt) and that has the host's
+ * pid and network namespaces and the host's / mounted could otherwise
+ * chroot into it and pass.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "driftd.h"
 #include "fileid.h"
 #include "hookproto.h"
@@ -98,11 +101,33 @@ static int same_ns(int pid, const char *ns)
 }
 
 /*
- * A mount namespace the runtime made (see the top of the file): the same
- * user namespace and root directory as /proc/1. 1 yes, 0 no, -1
- * unreadable.
+ * Is one of the components of cgroup path CG a container's scope, as the
+ * runtimes name them (crun's "container" sub-cgroup and what a container
+ * makes below are under it)? Their conmon scopes are not.
  */
-static int runtime_mnt_ns(int pid)
+static bool container_cgroup_name(const char *cg)
+{
+	const char *c = cg;
+
+	while (c && *c) {
+		while (*c == '/')
+			c++;
+		if (drift_cgroup_container_prefix(c) > 0)
+			return true;
+		c = strchr(c, '/');
+	}
+	return false;
+}
+
+/*
+ * A mount namespace the runtime made (see the top of the file): the same
+ * user namespace and root directory as /proc/1, and a cgroup (CG) that is
+ * not a container's by its name: a container on a node (a Kubernetes
+ * agent with hostPID, hostNetwork and the host's / mounted) that drift
+ * does not govern could otherwise chroot into the host's root. 1 yes, 0
+ * no, -1 unreadable.
+ */
+static int runtime_mnt_ns(int pid, const char *cg)
 {
 	char a[64];
 	struct stat sa, sb;
@@ -110,6 +135,8 @@ static int runtime_mnt_ns(int pid)
 
 	if (r != 1)
 		return r;
+	if (container_cgroup_name(cg))
+		return 0;
 	snprintf(a, sizeof(a), "/proc/%d/root/", pid);
 	if (stat(a, &sa) != 0 || stat("/proc/1/root/", &sb) != 0)
 		return -1;
@@ -162,13 +189,17 @@ int hookserver_check_peer(struct driftd *d, const struct ucred *cred,
 		snprintf(why, whylen, "peer pid %d: %s", cred->pid, strerror(errno));
 		return -1;
 	}
+	if (cgroup_of_pid(cred->pid, cg, sizeof(cg)) != 0) {
+		snprintf(why, whylen, "peer pid %d: cgroup unreadable", cred->pid);
+		goto refuse;
+	}
 	for (i = 0; i < sizeof(nss) / sizeof(nss[0]); i++) {
 		r = same_ns(cred->pid, nss[i]);
 		if (r == 0 && !strcmp(nss[i], "mnt")) {
-			r = runtime_mnt_ns(cred->pid);
+			r = runtime_mnt_ns(cred->pid, cg);
 			if (r == 0) {
-				snprintf(why, whylen, "peer pid %d is not in the host's mnt namespace and its root directory is not the host's (a container's process)",
-					 cred->pid);
+				snprintf(why, whylen, "peer pid %d is not in the host's mnt namespace and is not the runtime's (its root directory is not the host's, or its cgroup %.200s is a container's)",
+					 cred->pid, cg);
 				goto refuse;
 			}
 		}
@@ -177,10 +208,6 @@ int hookserver_check_peer(struct driftd *d, const struct ucred *cred,
 				 cred->pid, r < 0 ? "unreadable for" : "not in", nss[i]);
 			goto refuse;
 		}
-	}
-	if (cgroup_of_pid(cred->pid, cg, sizeof(cg)) != 0) {
-		snprintf(why, whylen, "peer pid %d: cgroup unreadable", cred->pid);
-		goto refuse;
 	}
 	if (cgroup_governed(d, cg)) {
 		snprintf(why, whylen, "peer pid %d runs in a governed container cgroup (%.200s)",

@@ -256,20 +256,15 @@ done:
 /* A container id from a runtime's cgroup name. */
 static int id_from_cgroup(const char *cg, char *id, size_t n)
 {
-	static const char *const prefixes[] = { "libpod-", "crio-", "docker-",
-						"cri-containerd-", NULL };
 	const char *base = strrchr(cg, '/');
-	size_t i, len;
+	size_t len;
+	int pre;
 
 	base = base ? base + 1 : cg;
-	if (!strncmp(base, "libpod-conmon-", 14) || !strncmp(base, "crio-conmon-", 12))
+	pre = drift_cgroup_container_prefix(base);
+	if (pre < 0)
 		return -1;
-	for (i = 0; prefixes[i]; i++) {
-		if (!strncmp(base, prefixes[i], strlen(prefixes[i]))) {
-			base += strlen(prefixes[i]);
-			break;
-		}
-	}
+	base += pre;
 	len = strlen(base);
 	if (len > 6 && !strcmp(base + len - 6, ".scope"))
 		len -= 6;

@@ -1,13 +1,15 @@
 #!/bin/bash
 # The hook socket accepts only peers in the host's user, pid and network
-# namespaces, in the host's mount namespace (or one with the host's root
-# directory: a runtime's, t86) and outside governed cgroups (issue 8). A
+# namespaces, in the host's mount namespace (or one the runtime made: the
+# host's root directory, a cgroup not named as a container's; t86) and
+# outside governed cgroups (issue 8). A
 # uid-0 process in another mount namespace and another root directory,
 # as in a container, that can reach the socket (it is bind-mounted there:
 # the refusal comes from the peer check, not from file permissions) sends
 # "stopped" for a running container: refused, the binding stays. Same for
-# another network namespace and for a root process of the host moved into
-# the container's cgroup. The real hook (host namespaces) still works.
+# one with the host's root in an ungoverned container's cgroup, another
+# network namespace, and a root process of the host moved into the
+# container's cgroup. The real hook (host namespaces) still works.
 . "$(dirname "$0")/lib-runtime.sh"
 rt_init
 # audit: the host process moved into the container's cgroup below must be
@@ -33,10 +35,24 @@ unshare --mount sh -c "mount --bind $(dirname "$SOCK") $CR$(dirname "$SOCK") &&
 cat "$RT/peer.err"
 grep -q SOCKET_REACHABLE "$RT/peer.err" || fail "set-up: the socket is not reachable from the namespace"
 [ "$rc" = 1 ] || fail "the hook in another mount namespace exited $rc (want 1: refused)"
-grep -q "refused .*permission denied: peer pid [0-9]* is not in the host's mnt namespace and its root directory is not the host's" "$RT/peer.err" ||
+grep -q "refused .*permission denied: peer pid [0-9]* is not in the host's mnt namespace and is not the runtime's" "$RT/peer.err" ||
 	fail "no peer refusal message"
 grep -q "hook socket: refusing peer: .*mnt namespace" "$DLOG" || fail "driftd did not log the refusal"
 [ "$(rt_binding_mode victim)" = audit ] || fail "the binding was removed by a peer in another mount namespace"
+
+log "uid 0 in another mount namespace with the host's root, in a container's cgroup drift does not govern: refused"
+# an exempt node agent (hostPID, hostNetwork, the host's / mounted) that
+# chroots into the host's root: only its cgroup's name tells it from podman
+mkdir -p /sys/fs/cgroup/libpod-feed.scope
+rc=0
+sh -c "echo \$\$ >/sys/fs/cgroup/libpod-feed.scope/cgroup.procs && exec unshare --mount sh -c 'echo '\''$STOP'\'' | $HOOK --fail-open'" \
+	2>"$RT/peer.err" || rc=$?
+cat "$RT/peer.err"
+rmdir /sys/fs/cgroup/libpod-feed.scope 2>/dev/null || true
+[ "$rc" = 1 ] || fail "the hook in a container-named cgroup exited $rc (want 1: refused)"
+grep -q "is not the runtime's (.*cgroup /libpod-feed.scope is a container's)" "$RT/peer.err" ||
+	fail "no container-cgroup refusal message"
+[ "$(rt_binding_mode victim)" = audit ] || fail "the binding was removed by a peer in a container's cgroup"
 
 log "uid 0 in another network namespace: refused"
 rc=0; unshare --net sh -c "echo '$STOP' | $HOOK --fail-open" 2>"$RT/peer.err" || rc=$?

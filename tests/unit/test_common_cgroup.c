@@ -124,6 +124,21 @@ START_TEST(real_cgroup2)
 }
 END_TEST
 
+/* The runtimes' container scope names, and their conmon scopes. */
+START_TEST(container_names)
+{
+	ck_assert_int_eq(drift_cgroup_container_prefix("libpod-0123abcd.scope"), 7);
+	ck_assert_int_eq(drift_cgroup_container_prefix("crio-0123abcd.scope"), 5);
+	ck_assert_int_eq(drift_cgroup_container_prefix("docker-0123.scope"), 7);
+	ck_assert_int_eq(drift_cgroup_container_prefix("cri-containerd-0123.scope"), 15);
+	ck_assert_int_eq(drift_cgroup_container_prefix("libpod-conmon-0123.scope"), -1);
+	ck_assert_int_eq(drift_cgroup_container_prefix("crio-conmon-0123.scope"), -1);
+	ck_assert_int_eq(drift_cgroup_container_prefix("system.slice"), 0);
+	ck_assert_int_eq(drift_cgroup_container_prefix("libpod_parent"), 0);
+	ck_assert_int_eq(drift_cgroup_container_prefix(""), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("common_cgroup");
@@ -135,6 +150,7 @@ int main(void)
 	tcase_add_test(tc, empty_and_missing);
 	tcase_add_test(tc, not_cgroup2);
 	tcase_add_test(tc, real_cgroup2);
+	tcase_add_test(tc, container_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
