@@ -344,12 +344,12 @@ int main(int argc, char **argv)
 		snprintf(id, sizeof(id), "?");
 	}
 	if (rootless(&host_uid)) {
+		const char *what = "drift does not govern rootless containers (their owner controls their cgroup; driftd acts for root's runtimes only): run it with root's podman";
+
 		if (stopped) {	/* poststop: nothing was bound */
 			free(req);
 			return 0;
 		}
-		const char *what = "drift does not govern rootless containers (their owner controls their cgroup; driftd acts for root's runtimes only): run it with root's podman";
-
 		if (fail_closed) {
 			fprintf(stderr, "drift: rootless container %s (host uid %lu) REFUSED (fail-closed): %s\n",
 				id, host_uid, what);
