@@ -121,20 +121,17 @@ static bool container_cgroup_name(const char *cg)
 
 /*
  * A mount namespace the runtime made (see the top of the file): the same
- * user namespace and root directory as /proc/1, and a cgroup (CG) that is
- * not a container's by its name: a container on a node (a Kubernetes
- * agent with hostPID, hostNetwork and the host's / mounted) that drift
- * does not govern could otherwise chroot into the host's root. 1 yes, 0
- * no, -1 unreadable.
+ * root directory as /proc/1, and a cgroup (CG) that is not a container's by
+ * its name: a container on a node (a Kubernetes agent with hostPID,
+ * hostNetwork and the host's / mounted) that drift does not govern could
+ * otherwise chroot into the host's root. The caller has checked the user
+ * namespace already. 1 yes, 0 no, -1 unreadable.
  */
 static int runtime_mnt_ns(int pid, const char *cg)
 {
 	char a[64];
 	struct stat sa, sb;
-	int r = same_ns(pid, "user");
 
-	if (r != 1)
-		return r;
 	if (container_cgroup_name(cg))
 		return 0;
 	snprintf(a, sizeof(a), "/proc/%d/root/", pid);
@@ -171,6 +168,7 @@ static bool cgroup_governed(struct driftd *d, const char *cg)
 int hookserver_check_peer(struct driftd *d, const struct ucred *cred,
 			  char *why, size_t whylen)
 {
+	/* "mnt" last: runtime_mnt_ns() relies on the user namespace's check */
 	static const char *const nss[] = { "user", "pid", "net", "mnt" };
 	char cg[PATH_MAX];
 	size_t i;
